@@ -1,0 +1,3 @@
+"""FLLC Warehouse desktop client."""
+
+__version__ = "0.1.0"
