@@ -1,0 +1,1 @@
+"""Pure warehouse rules: permissions, command kinds, barcodes. Nothing here imports Qt, HTTP or SQL."""
