@@ -1,0 +1,183 @@
+"""Tell a keyboard-wedge scan from a person typing, by keystroke timing. No Qt in here.
+
+A USB wedge scanner "types" its code a few milliseconds per key and ends it with Enter or Tab; a
+person needs 80-300 ms per key. The detector holds back (buffers) keystrokes while they arrive
+fast enough to be a scan. It then either
+
+* completes a **scan** — the burst was long enough, every gap was short, and it ended in a
+  terminator: the buffered keys are swallowed and the code goes to ``on_scan``; or
+* **releases** the buffered keys as typing — a gap was too long, a different key came, the burst was
+  too short, or :meth:`WedgeDetector.release_pending` was called because no key followed in time.
+
+The caller (the Qt event filter) swallows every key the detector holds and replays the released ones
+to the widget they were meant for, in order, so a person's typing still reaches the text field and a
+scan's keystrokes never do. Each :class:`Keystroke` may carry an opaque ``token`` (the Qt key and
+its receiver) that the detector hands back untouched.
+
+Timestamps are seconds from any monotonic clock; pass ``at=`` or inject ``clock`` so that tests are
+deterministic.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+ENTER = "\r"
+TAB = "\t"
+
+ScanCallback = Callable[[str], None]
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class WedgeSettings:
+    """How a scan looks; the defaults suit most USB scanners."""
+
+    min_length: int = 4
+    """Fewest characters in a scan (without prefix and suffix)."""
+    max_gap_ms: float = 30.0
+    """Longest pause between two keys of one scan, the terminator included."""
+    terminators: frozenset[str] = frozenset({ENTER, TAB})
+    prefix: str = ""
+    """Characters the scanner is programmed to send first; removed from the code."""
+    suffix: str = ""
+    """Characters the scanner sends just before the terminator; removed from the code."""
+    max_length: int = 512
+    """Longer bursts are a held-down key, not a scan."""
+
+    @property
+    def max_gap(self) -> float:
+        return self.max_gap_ms / 1000.0
+
+
+@dataclass(frozen=True)
+class Keystroke:
+    """One key the person or the scanner pressed: its text (``"\\r"`` for Enter, ``"\\t"`` for Tab)."""
+
+    text: str
+    at: float
+    token: object = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What to do with the key just fed, and with keys held back earlier."""
+
+    replay: tuple[Keystroke, ...] = ()
+    """Held-back keys that turned out to be typing: deliver them, in order, before anything else."""
+    swallow: bool = True
+    """True when the key just fed is held back (or was part of a scan): do not deliver it now."""
+    scan: str | None = None
+    """The code, when this key completed a scan."""
+
+
+@dataclass
+class _Burst:
+    keys: list[Keystroke] = field(default_factory=list)
+
+    @property
+    def last_at(self) -> float:
+        return self.keys[-1].at
+
+    def text(self) -> str:
+        return "".join(key.text for key in self.keys)
+
+
+class WedgeDetector:
+    """Feed it every key press; it answers with a :class:`Verdict` and calls ``on_scan`` per scan."""
+
+    def __init__(
+        self,
+        settings: WedgeSettings | None = None,
+        on_scan: ScanCallback | None = None,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.settings = settings or WedgeSettings()
+        self._on_scan = on_scan
+        self._clock = clock
+        self._burst = _Burst()
+        self._overflow_at: float | None = None
+        """Time of the last key of an over-long burst: until a pause, keys are typing."""
+
+    @property
+    def holding(self) -> bool:
+        """True while keys are held back, waiting to see whether they are a scan."""
+        return bool(self._burst.keys)
+
+    def feed_key(self, text: str, at: float | None = None, token: object = None) -> Verdict:
+        """A character key or a terminator (Enter/Tab) was pressed."""
+        key = Keystroke(text, self._clock() if at is None else at, token)
+        if key.text in self.settings.terminators:
+            return self._on_terminator(key)
+        return self._on_character(key)
+
+    def feed_other_key(self) -> Verdict:
+        """A key with no text (arrows, Backspace, F-keys, Ctrl+…): it is the person; pass it on.
+
+        Modifier keys alone (Shift, which scanners press for capitals) are not fed at all.
+        """
+        return Verdict(replay=self._release(), swallow=False)
+
+    def release_pending(self) -> tuple[Keystroke, ...]:
+        """No key followed within the gap: whatever is held back was typed by a person."""
+        return self._release()
+
+    def release_if_idle(self, now: float | None = None) -> tuple[Keystroke, ...]:
+        """Release held keys only if the gap since the last one has really passed."""
+        now = self._clock() if now is None else now
+        if self._burst.keys and now - self._burst.last_at > self.settings.max_gap:
+            return self._release()
+        return ()
+
+    # ---------------------------------------------------------------------------------- rules
+
+    def _on_character(self, key: Keystroke) -> Verdict:
+        released = self.release_if_idle(key.at)
+        if self._still_overflowing(key.at) or not self._could_start_or_continue(key):
+            return Verdict(replay=(*released, *self._release()), swallow=False)
+        self._burst.keys.append(key)
+        if len(self._burst.keys) > self.settings.max_length:
+            self._overflow_at = key.at
+            released = (*released, *self._release())
+        return Verdict(replay=released)
+
+    def _still_overflowing(self, at: float) -> bool:
+        if self._overflow_at is None:
+            return False
+        if at - self._overflow_at > self.settings.max_gap:
+            self._overflow_at = None
+            return False
+        self._overflow_at = at
+        return True
+
+    def _on_terminator(self, key: Keystroke) -> Verdict:
+        released = self.release_if_idle(key.at)
+        code = None if self._still_overflowing(key.at) else self._completed_code()
+        if released or code is None:
+            return Verdict(replay=(*released, *self._release()), swallow=False)
+        self._burst = _Burst()
+        if self._on_scan is not None:
+            self._on_scan(code)
+        return Verdict(scan=code)
+
+    def _could_start_or_continue(self, key: Keystroke) -> bool:
+        prefix = self.settings.prefix
+        if not prefix:
+            return True
+        typed = self._burst.text() + key.text
+        return typed.startswith(prefix) or prefix.startswith(typed)
+
+    def _completed_code(self) -> str | None:
+        text = self._burst.text()
+        settings = self.settings
+        if not (text.startswith(settings.prefix) and text.endswith(settings.suffix)):
+            return None
+        code = text[len(settings.prefix) : len(text) - len(settings.suffix)]
+        return code if len(code) >= settings.min_length else None
+
+    def _release(self) -> tuple[Keystroke, ...]:
+        keys = tuple(self._burst.keys)
+        self._burst = _Burst()
+        return keys
