@@ -1,0 +1,3 @@
+"""FLLC Warehouse server."""
+
+__version__ = "0.1.0"

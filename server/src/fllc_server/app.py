@@ -1,0 +1,72 @@
+"""create_app(settings): middleware, routers, lifespan. Nothing is built at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from fllc_server import __version__
+from fllc_server.audit.endpoints import router as audit_router
+from fllc_server.auth.endpoints import router as auth_router
+from fllc_server.config import Settings
+from fllc_server.health.endpoints import router as health_router
+from fllc_server.kit.handlers import install_error_handlers
+from fllc_server.migrations import upgrade_async
+from fllc_server.observability.logging import configure_logging
+from fllc_server.observability.middleware import RequestContextMiddleware
+from fllc_server.observability.ratelimit_middleware import RateLimitMiddleware
+from fllc_server.settings.endpoints import router as settings_router
+from fllc_server.settings.service import SettingsService, apply_runtime
+from fllc_server.state import AppState
+from fllc_server.users.endpoints import router as users_router
+
+ROUTERS = [health_router, auth_router, users_router, settings_router, audit_router]
+
+
+def create_app(settings: Settings | None = None, *, migrate: bool | None = None) -> FastAPI:
+    """Build the app. On the embedded default the schema is migrated on start (unless told not to)."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    state = AppState.build(settings)
+    run_migrations = settings.embedded if migrate is None else migrate
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if run_migrations:
+            await upgrade_async(settings.effective_database_url)
+        async with state.db.transaction() as session:
+            apply_runtime(state, await SettingsService(session, state).current())
+        try:
+            yield
+        finally:
+            await state.close()
+
+    app = FastAPI(
+        title="FLLC Warehouse API",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.fllc = state
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    # Outermost first at request time: context → rate limit → CORS → routes (auth, validation).
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Retry-After", "X-Cache", "Idempotent-Replayed"],
+    )
+    app.add_middleware(RateLimitMiddleware)
+    app.add_middleware(RequestContextMiddleware, metrics=state.metrics)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """For `uvicorn --factory fllc_server.app:app_factory`: settings from the environment."""
+    return create_app()

@@ -1,0 +1,1 @@
+"""Passwords, tokens, sessions, the permission matrix and its dependencies."""

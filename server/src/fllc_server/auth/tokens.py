@@ -1,0 +1,114 @@
+"""Access JWTs (HS256, algorithm pinned) and opaque refresh tokens stored as hashes."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+
+import jwt
+
+from fllc_server.auth.permissions import permission_codes
+from fllc_server.kit.errors import Unauthorized
+
+ALGORITHM = "HS256"
+ACCESS_TYPE = "access"
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: int
+    role: str
+    permissions: tuple[str, ...]
+    jti: str
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedAccess:
+    token: str
+    jti: str
+    expires_in: int
+
+
+class TokenService:
+    def __init__(self, secret: str, *, issuer: str, audience: str, access_minutes: int) -> None:
+        if len(secret) < 32:
+            raise ValueError("the signing secret must be at least 32 characters")
+        self._secret = secret
+        self._issuer = issuer
+        self._audience = audience
+        self.access_seconds = access_minutes * 60
+
+    def issue_access(self, user_id: int, role: str) -> IssuedAccess:
+        now = int(dt.datetime.now(dt.UTC).timestamp())
+        jti = uuid.uuid4().hex
+        claims = {
+            "sub": str(user_id),
+            "role": role,
+            "perms": permission_codes(role),
+            "jti": jti,
+            "typ": ACCESS_TYPE,
+            "iat": now,
+            "nbf": now,
+            "exp": now + self.access_seconds,
+            "iss": self._issuer,
+            "aud": self._audience,
+        }
+        token = jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+        return IssuedAccess(token=token, jti=jti, expires_in=self.access_seconds)
+
+    def decode_access(self, token: str) -> AccessClaims:
+        """Verify signature, algorithm, expiry, not-before, issuer, audience and token type."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": ["exp", "iat", "nbf", "sub", "jti", "iss", "aud"]},
+                leeway=5,
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("The access token has expired", code="token_expired") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("The access token is invalid", code="invalid_token") from exc
+        if claims.get("typ") != ACCESS_TYPE:
+            raise Unauthorized("Not an access token", code="invalid_token")
+        try:
+            user_id = int(claims["sub"])
+        except (TypeError, ValueError) as exc:
+            raise Unauthorized("The access token is invalid", code="invalid_token") from exc
+        return AccessClaims(
+            user_id=user_id,
+            role=str(claims.get("role", "")),
+            permissions=tuple(claims.get("perms", ())),
+            jti=str(claims["jti"]),
+            expires_at=int(claims["exp"]),
+        )
+
+    def peek_subject(self, token: str) -> str | None:
+        """The verified subject for rate-limit keys; None when the token does not verify."""
+        try:
+            return self.decode_access(token).user_id.__str__()
+        except Unauthorized:
+            return None
+
+    # -- refresh tokens ------------------------------------------------------------------
+    @staticmethod
+    def new_refresh_token() -> str:
+        return secrets.token_urlsafe(32)
+
+    def successor_of(self, refresh_token: str) -> str:
+        """The rotated token is derived from its parent, so a retried rotation yields the same one."""
+        digest = hmac.new(self._secret.encode(), b"rotate:" + refresh_token.encode(), hashlib.sha256)
+        return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+
+    @staticmethod
+    def hash_refresh(refresh_token: str) -> str:
+        return hashlib.sha256(refresh_token.encode()).hexdigest()

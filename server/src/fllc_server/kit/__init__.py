@@ -1,0 +1,1 @@
+"""Shared plumbing: database sessions, errors, schemas, pagination, commands."""

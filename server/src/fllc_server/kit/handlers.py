@@ -1,0 +1,104 @@
+"""Every error leaves in the uniform body; validation failures are 400, never the framework's 422."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fllc_server.kit.commands import DuplicateCommand, replay
+from fllc_server.kit.errors import AppError, error_body
+from fllc_server.models import AppliedOp
+from fllc_server.observability.logging import get_logger
+
+log = get_logger("fllc.errors")
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    details = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ())]
+        in_request = location[:1] in (["body"], ["query"], ["path"], ["header"])
+        field = ".".join(location[1:]) if in_request else ".".join(location)
+        if error.get("type") == "json_invalid":
+            field = ""
+        details.append(
+            {
+                "field": field or None,
+                "location": location[0] if location else None,
+                "message": str(error.get("msg", "invalid")),
+                "type": str(error.get("type", "invalid")),
+            }
+        )
+    return details
+
+
+async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = _validation_details(exc)
+    message = "The request is not valid"
+    if details and details[0]["type"] == "json_invalid":
+        message = "The body is not valid JSON"
+    return JSONResponse(error_body("validation_error", message, details), status_code=400)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _STATUS_CODES.get(exc.status_code, "error")
+    message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    return JSONResponse(
+        error_body(code, message), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+    )
+
+
+async def _duplicate_command(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DuplicateCommand)
+    async with request.app.state.fllc.db.sessions() as session:
+        existing = await session.get(AppliedOp, exc.op_id)
+    if existing is None or existing.result is None:
+        return JSONResponse(
+            error_body("operation_in_progress", "The same operation is being applied; retry shortly"),
+            status_code=409,
+        )
+    try:
+        return replay(existing, user_id=exc.user_id, request_hash=existing.request_hash).response()
+    except AppError as err:
+        return await _app_error(request, err)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", path=request.url.path, error=type(exc).__name__)
+    return JSONResponse(
+        error_body("internal_error", "Something went wrong on the server; it has been logged"),
+        status_code=500,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DuplicateCommand, _duplicate_command)
+    app.add_exception_handler(Exception, _unexpected)

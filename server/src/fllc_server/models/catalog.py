@@ -1,0 +1,66 @@
+"""What the warehouse stocks: categories, suppliers, locations and products."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fllc_server.models.base import Base, BigId, IdMixin, TimestampMixin
+
+
+class VersionedMixin:
+    """Optimistic concurrency: every edit bumps `version`; a stale base_version is a conflict."""
+
+    version: Mapped[int] = mapped_column(default=1)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class Category(IdMixin, TimestampMixin, VersionedMixin, Base):
+    __tablename__ = "categories"
+
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    parent_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("categories.id"), default=None)
+
+
+class Supplier(IdMixin, TimestampMixin, VersionedMixin, Base):
+    __tablename__ = "suppliers"
+
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    phone: Mapped[str | None] = mapped_column(String(40), default=None)
+    lead_time_days: Mapped[int] = mapped_column(default=7)
+
+
+class Location(IdMixin, TimestampMixin, VersionedMixin, Base):
+    """A warehouse or a bin inside one (parent_id)."""
+
+    __tablename__ = "locations"
+
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="bin")
+    parent_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("locations.id"), default=None)
+
+
+class Product(IdMixin, TimestampMixin, VersionedMixin, Base):
+    __tablename__ = "products"
+    __table_args__ = (Index("ix_products_name", "name"),)
+
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    barcode: Mapped[str | None] = mapped_column(String(14), unique=True, default=None)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("categories.id"), index=True, default=None
+    )
+    supplier_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("suppliers.id"), index=True, default=None
+    )
+    unit_cost: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    price: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    reorder_point: Mapped[int] = mapped_column(default=0)
+    reorder_quantity: Mapped[int] = mapped_column(default=0)
+    quantity_on_hand: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,36 @@
+"""People who sign in, and their refresh-token families."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CHAR, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fllc_server.models.base import Base, BigId, IdMixin, TimestampMixin, utcnow
+
+
+class User(IdMixin, TimestampMixin, Base):
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class RefreshToken(IdMixin, Base):
+    """An opaque refresh token, stored as its SHA-256; each use rotates it within its family."""
+
+    __tablename__ = "refresh_tokens"
+
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    family_id: Mapped[str] = mapped_column(CHAR(32), index=True)
+    token_hash: Mapped[str] = mapped_column(CHAR(64), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(BigId, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    rotated_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -1,0 +1,1 @@
+"""Typed system settings, stored as rows, validated as one model."""

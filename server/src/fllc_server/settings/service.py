@@ -1,0 +1,61 @@
+"""Read the settings as one typed object; write a validated subset, audited."""
+
+from __future__ import annotations
+
+from fastapi.encoders import jsonable_encoder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fllc_server.audit import service as audit
+from fllc_server.kit.db import after_commit
+from fllc_server.settings.repository import SettingsRepository
+from fllc_server.settings.schemas import SettingsUpdate, SystemSettings
+from fllc_server.state import AppState
+
+
+class SettingsService:
+    def __init__(self, session: AsyncSession, state: AppState) -> None:
+        self.session = session
+        self.state = state
+        self.repo = SettingsRepository(session)
+
+    async def current(self) -> SystemSettings:
+        stored = await self.repo.all()
+        known = {k: v for k, v in stored.items() if k in SystemSettings.model_fields}
+        config = self.state.settings
+        defaults = {
+            "rate_limit": config.rate_limit,
+            "access_token_minutes": config.access_token_minutes,
+            "refresh_token_days": config.refresh_token_days,
+        }
+        return SystemSettings.model_validate({**defaults, **known})
+
+    async def update(self, data: SettingsUpdate, actor_id: int) -> SystemSettings:
+        before = await self.current()
+        changes = jsonable_encoder(data.model_dump(exclude_unset=True))
+        for key, value in changes.items():
+            await self.repo.put(key, value, actor_id)
+        after = await self.current()
+        await audit.record(
+            self.session,
+            actor_id=actor_id,
+            action="settings.update",
+            entity_type="settings",
+            entity_id=None,
+            before={k: v for k, v in before.model_dump(mode="json").items() if k in changes},
+            after={k: v for k, v in after.model_dump(mode="json").items() if k in changes},
+        )
+
+        async def apply() -> None:
+            apply_runtime(self.state, after)
+
+        after_commit(self.session, apply)
+        return after
+
+
+def apply_runtime(state: AppState, settings: SystemSettings) -> None:
+    """Values the request path reads on every request, refreshed after a committed change."""
+    state.runtime.rate_limit = settings.rate_limit
+    state.runtime.over_receipt_tolerance_percent = float(settings.over_receipt_tolerance_percent)
+    state.runtime.refresh_token_days = settings.refresh_token_days
+    state.runtime.default_location_id = settings.default_location_id
+    state.tokens.access_seconds = settings.access_token_minutes * 60

@@ -1,0 +1,77 @@
+"""Everything a running app holds, built by create_app() and connected in the lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from redis.asyncio import Redis
+
+from fllc_server.auth.passwords import Passwords
+from fllc_server.auth.tokens import TokenService
+from fllc_server.config import Settings
+from fllc_server.events.bus import EventBus
+from fllc_server.infra.cache import Cache, MemoryCache, RedisCache
+from fllc_server.infra.pubsub import MemoryPubSub, PubSub, RedisPubSub
+from fllc_server.infra.ratelimit import RateLimiter, build_storage
+from fllc_server.kit.db import Database
+from fllc_server.observability.metrics import Metrics
+
+
+@dataclass
+class RuntimeSettings:
+    """Values from the settings table that the request path reads on every request."""
+
+    rate_limit: str
+    refresh_token_days: int
+    over_receipt_tolerance_percent: float = 0.0
+    default_location_id: int | None = None
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    cache: Cache
+    pubsub: PubSub
+    limiter: RateLimiter
+    tokens: TokenService
+    passwords: Passwords
+    metrics: Metrics
+    events: EventBus
+    runtime: RuntimeSettings
+    redis: Redis | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings) -> AppState:
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        cache: Cache = RedisCache(redis) if redis else MemoryCache()
+        pubsub: PubSub = RedisPubSub(redis) if redis else MemoryPubSub()
+        tokens = TokenService(
+            settings.effective_secret_key,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            access_minutes=settings.access_token_minutes,
+        )
+        return cls(
+            settings=settings,
+            db=Database(settings.effective_database_url, settings.database_replica_url),
+            cache=cache,
+            pubsub=pubsub,
+            limiter=RateLimiter(build_storage(settings.redis_url)),
+            tokens=tokens,
+            passwords=Passwords(settings.password_hash_concurrency),
+            metrics=Metrics(),
+            events=EventBus(pubsub),
+            runtime=RuntimeSettings(
+                rate_limit=settings.rate_limit, refresh_token_days=settings.refresh_token_days
+            ),
+            redis=redis,
+        )
+
+    async def close(self) -> None:
+        await self.pubsub.close()
+        await self.cache.close()
+        await self.db.dispose()
+        if self.redis is not None:
+            await self.redis.aclose()

@@ -1,0 +1,185 @@
+"""Server test fixtures: every test runs on the embedded default and, when FLLC_TEST_DATABASE_URL
+and FLLC_TEST_REDIS_URL are set, again on real MariaDB/MySQL + Redis.
+
+- the schema is built by the real Alembic migrations, once per backend and session;
+- embedded: each test gets a copy of a migrated SQLite file; MariaDB: each test starts from
+  emptied tables and a flushed Redis database;
+- the app runs its real lifespan; requests go through the full ASGI stack (middleware included).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from fllc_server.app import create_app
+from fllc_server.auth.passwords import Passwords
+from fllc_server.auth.permissions import Role
+from fllc_server.config import Settings
+from fllc_server.migrations import upgrade
+from fllc_server.models import Base
+from fllc_server.users.schemas import UserCreate
+from fllc_server.users.service import UserService
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+TEST_SECRET = "test-secret-" + "x" * 40
+PASSWORD = "correct-horse-9"
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    template: Path | None = None  # a migrated SQLite file (embedded)
+    database_url: str | None = None
+    redis_url: str | None = None
+
+
+def _backend_names() -> list[str]:
+    names = ["embedded"]
+    if os.environ.get("FLLC_TEST_DATABASE_URL"):
+        names.append("mariadb")
+    return names
+
+
+@pytest.fixture(scope="session", params=_backend_names())
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Backend:
+    if request.param == "embedded":
+        template = tmp_path_factory.mktemp("template") / "fllc.sqlite3"
+        upgrade(f"sqlite+aiosqlite:///{template}")
+        return Backend("embedded", template=template)
+    url = os.environ["FLLC_TEST_DATABASE_URL"]
+    redis_url = os.environ.get("FLLC_TEST_REDIS_URL")
+    if not redis_url:
+        pytest.fail("FLLC_TEST_DATABASE_URL is set but FLLC_TEST_REDIS_URL is not")
+    upgrade(url)
+    return Backend("mariadb", database_url=url, redis_url=redis_url)
+
+
+async def _empty_database(url: str) -> None:
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("SET FOREIGN_KEY_CHECKS=0"))
+        for table in reversed(Base.metadata.sorted_tables):
+            await connection.execute(text(f"DELETE FROM {table.name}"))
+        await connection.execute(text("SET FOREIGN_KEY_CHECKS=1"))
+    await engine.dispose()
+
+
+async def _flush_redis(url: str) -> None:
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(url)
+    await redis.flushdb()
+    await redis.aclose()
+
+
+@pytest.fixture
+async def settings(backend: Backend, tmp_path: Path) -> Settings:
+    """Settings for one test, on a clean database."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    if backend.template is not None:
+        shutil.copy(backend.template, data_dir / "fllc.sqlite3")
+        database_url = None
+    else:
+        assert backend.database_url and backend.redis_url
+        await _empty_database(backend.database_url)
+        await _flush_redis(backend.redis_url)
+        database_url = backend.database_url
+    return Settings(
+        environment="test",
+        data_dir=data_dir,
+        database_url=database_url,
+        redis_url=backend.redis_url,
+        secret_key=TEST_SECRET,
+        rate_limit="100000/minute",
+        log_json=True,
+        log_level="WARNING",
+    )
+
+
+def fast_passwords() -> Passwords:
+    """Argon2id with the cheapest parameters: the real algorithm, at test speed."""
+    return Passwords(4, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings, migrate=False)
+    application.state.fllc.passwords = fast_passwords()
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+MakeUser = Callable[..., Awaitable[dict[str, object]]]
+
+
+@pytest.fixture
+def make_user(app: FastAPI) -> MakeUser:
+    """Create a user directly through the service; returns {id, username, password, role}."""
+    counter = iter(range(1, 10_000))
+
+    async def make(role: str | Role = Role.STAFF, username: str | None = None,
+                   password: str = PASSWORD) -> dict[str, object]:
+        state = app.state.fllc
+        name = username or f"{Role(role).value}{next(counter)}"
+        async with state.db.transaction() as session:
+            user = await UserService(session, state.passwords).create(
+                UserCreate(username=name, password=password, role=Role(role)), actor=None
+            )
+        return {"id": user.id, "username": name, "password": password, "role": Role(role).value}
+
+    return make
+
+
+Login = Callable[..., Awaitable[dict[str, str]]]
+
+
+@pytest.fixture
+def login(client: httpx.AsyncClient) -> Login:
+    """Sign in and return the token pair (raises on failure)."""
+
+    async def do(username: str, password: str = PASSWORD) -> dict[str, str]:
+        response = await client.post("/api/v1/auth/login", json={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        body: dict[str, str] = response.json()
+        return body
+
+    return do
+
+
+AuthHeaders = Callable[..., Awaitable[dict[str, str]]]
+
+
+@pytest.fixture
+def auth_headers(make_user: MakeUser, login: Login) -> AuthHeaders:
+    """`await auth_headers("manager")` → headers of a freshly created, signed-in user of that role."""
+    cache: dict[str, dict[str, str]] = {}
+
+    async def headers(role: str | Role = Role.ADMIN) -> dict[str, str]:
+        key = Role(role).value
+        if key not in cache:
+            user = await make_user(key)
+            tokens = await login(str(user["username"]))
+            cache[key] = {"Authorization": f"Bearer {tokens['access_token']}"}
+        return cache[key]
+
+    return headers
+
+
