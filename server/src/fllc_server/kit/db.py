@@ -78,5 +78,6 @@ def after_commit(session: AsyncSession, hook: AfterCommit) -> None:
 
 async def run_after_commit(session: AsyncSession) -> None:
     hooks: list[AfterCommit] = session.info.pop(_AFTER_COMMIT_KEY, [])
+    session.info.pop("catalog_bump_scheduled", None)
     for hook in hooks:
         await hook()
