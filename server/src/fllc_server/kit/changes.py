@@ -6,6 +6,7 @@ One call per write — `await record_change(session, state, ...)` — inside the
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from fllc_server.state import AppState
 
 CATALOG_GENERATION_KEY = "cache:gen:catalog"
+GENERATION_TTL = 30 * 24 * 3600
 
 
 async def record_change(
@@ -40,7 +42,7 @@ async def record_change(
         session.info["catalog_bump_scheduled"] = True
 
         async def bump() -> None:
-            await state.cache.incr(CATALOG_GENERATION_KEY)
+            await new_catalog_generation(state)
 
         after_commit(session, bump)
     if event_type is not None:
@@ -50,7 +52,19 @@ async def record_change(
     return seq
 
 
-async def catalog_generation(state: AppState) -> int:
-    """Read this *before* querying; cache the answer under it. Any committed write bumps it."""
+async def catalog_generation(state: AppState) -> str:
+    """Read this *before* querying and cache the answer under it; any committed write replaces it.
+
+    A generation is a random token, not a counter, so an evicted or restarted cache can never
+    bring back an old generation's entries.
+    """
     value = await state.cache.get(CATALOG_GENERATION_KEY)
-    return int(value or b"0")
+    if value is None:
+        return await new_catalog_generation(state)
+    return value.decode()
+
+
+async def new_catalog_generation(state: AppState) -> str:
+    token = uuid.uuid4().hex[:12]
+    await state.cache.set(CATALOG_GENERATION_KEY, token.encode(), GENERATION_TTL)
+    return token
