@@ -9,7 +9,8 @@ from fllc_server.auth.permissions import Role
 from fllc_server.kit.schemas import RequestSchema, ResponseSchema
 
 Username = Annotated[str, StringConstraints(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")]
-Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+# Spaces are part of a password: never stripped (sign-in does not strip them either).
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256, strip_whitespace=False)]
 FullName = Annotated[str, StringConstraints(max_length=200)]
 
 
