@@ -126,8 +126,11 @@ def test_categories_suppliers_and_locations(catalog: CatalogReplica) -> None:
     catalog.apply_changes(
         [
             upsert(1, "category", {"id": 1, "name": "Fasteners", "parent_id": None}),
-            upsert(2, "supplier", {"id": 2, "name": "Acme", "email": "a@acme.test", "phone": None,
-                                   "lead_time_days": 5}),
+            upsert(
+                2,
+                "supplier",
+                {"id": 2, "name": "Acme", "email": "a@acme.test", "phone": None, "lead_time_days": 5},
+            ),
             upsert(3, "location", {"id": 3, "code": "A-01", "name": "Aisle 1"}),
             upsert(4, "location", {"id": 4, "code": "B-01", "name": "Aisle 2"}),
             tombstone(5, "location", 4),

@@ -1,0 +1,215 @@
+"""The sync engine: push the signed-in user's outbox, then pull the catalog's changes.
+
+Qt-free and driven by plain calls, so tests run it without an event loop: ``sync_once()`` does one
+full round; ``run_until_stopped()`` loops with backoff on its own thread. All its state (pending
+ops, the cursor) is in the local store, so a restart simply resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from fllc_desktop.api.errors import (
+    ApiError,
+    GoneError,
+    OfflineError,
+    RateLimitedError,
+    UnauthorizedError,
+)
+from fllc_desktop.api.models import ChangeBatch, OpAnswer
+from fllc_desktop.domain.commands import Command
+from fllc_desktop.store.catalog import CatalogReplica
+from fllc_desktop.store.outbox import OpOutcome, OpOwner, Outbox, OutboxEntry
+from fllc_desktop.sync.backoff import Backoff
+from fllc_desktop.sync.status import Connectivity, StatusBoard, StatusListener, SyncStatus
+
+log = logging.getLogger(__name__)
+
+PUSH_BATCH = 200
+PULL_LIMIT = 1000
+IDLE_INTERVAL = 30.0  # seconds between rounds when all is well (live events wake us sooner)
+
+
+class SyncTransport(Protocol):
+    """What the engine needs from the server (``ApiClient.sync`` provides it)."""
+
+    def push(self, device_id: str, ops: Sequence[Command]) -> list[OpAnswer]: ...
+
+    def changes(self, since: int | None, limit: int) -> ChangeBatch: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What one round did."""
+
+    settled: int = 0
+    needs_attention: int = 0
+    changes_applied: int = 0
+    resynced: bool = False
+    error: ApiError | None = None
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        transport: SyncTransport,
+        outbox: Outbox,
+        catalog: CatalogReplica,
+        owner: OpOwner,
+        device_id: str,
+        *,
+        backoff: Backoff | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        wait: Callable[[float], object] | None = None,
+        batch_size: int = PUSH_BATCH,
+        pull_limit: int = PULL_LIMIT,
+        idle_interval: float = IDLE_INTERVAL,
+    ) -> None:
+        self._transport = transport
+        self._outbox = outbox
+        self._catalog = catalog
+        self.owner = owner
+        self.device_id = device_id
+        self.backoff = backoff or Backoff()
+        self._clock = clock
+        self._wake = threading.Event()
+        self._wait = wait or self._wake.wait
+        self.batch_size = batch_size
+        self.pull_limit = pull_limit
+        self.idle_interval = idle_interval
+        self._board = StatusBoard()
+
+    # ------------------------------------------------------------------ status
+
+    @property
+    def status(self) -> SyncStatus:
+        return self._board.current
+
+    def add_listener(self, listener: StatusListener) -> Callable[[], None]:
+        """Called with the new status on every change, on the engine's thread."""
+        return self._board.subscribe(listener)
+
+    def refresh_counts(self) -> SyncStatus:
+        counts = self._outbox.counts(self.owner)
+        return self._board.update(pending=counts.pending, needs_attention=counts.needs_attention)
+
+    def wake(self) -> None:
+        """Sync soon: an op was enqueued, or the server poked us with a live event."""
+        self._wake.set()
+
+    # ------------------------------------------------------------------ running
+
+    def sync_once(self) -> SyncReport:
+        """Push everything pending, then pull; failures are reported, not raised (except a
+        local database failure, which the caller must handle with the store's recovery)."""
+        self._board.update(syncing=True)
+        try:
+            report = self._round()
+        finally:
+            self.refresh_counts()
+            self._board.update(syncing=False)
+        return report
+
+    def run_until_stopped(self, stop: threading.Event) -> None:
+        """The sync thread's loop: a round, then wait (backing off after a failure)."""
+        while not stop.is_set():
+            report = self.sync_once()
+            if stop.is_set():
+                return
+            self._wait(self._delay_after(report))
+            self._wake.clear()
+
+    def _round(self) -> SyncReport:
+        settled = attention = 0
+        try:
+            settled, attention = self._push_all()
+            applied, resynced = self._pull_all()
+        except UnauthorizedError as exc:
+            self._board.update(connectivity=Connectivity.SIGNED_OUT, last_error=exc.message, retry_in=None)
+            return SyncReport(settled, attention, error=exc)
+        except ApiError as exc:
+            return self._failed(exc, settled, attention)
+        self.backoff.reset()
+        self._board.update(
+            connectivity=Connectivity.ONLINE, last_synced_at=self._clock(), last_error=None, retry_in=None
+        )
+        return SyncReport(settled, attention, applied, resynced)
+
+    def _failed(self, exc: ApiError, settled: int, attention: int) -> SyncReport:
+        delay = self.backoff.next_delay()
+        if isinstance(exc, RateLimitedError):
+            delay = max(delay, exc.retry_after)
+        connectivity = Connectivity.OFFLINE if isinstance(exc, OfflineError) else self.status.connectivity
+        log.info("sync failed (%s: %s); next attempt in %.1fs", exc.title, exc.message, delay)
+        message = f"{exc.title}: {exc.message}"
+        self._board.update(connectivity=connectivity, last_error=message, retry_in=delay)
+        return SyncReport(settled, attention, error=exc)
+
+    def _delay_after(self, report: SyncReport) -> float:
+        if report.error is None:
+            return self.idle_interval
+        if isinstance(report.error, UnauthorizedError):
+            return self.idle_interval
+        return self.status.retry_in or self.idle_interval
+
+    # ------------------------------------------------------------------ push
+
+    def _push_all(self) -> tuple[int, int]:
+        settled = attention = 0
+        while batch := self._outbox.pending(self.owner, limit=self.batch_size):
+            outcomes = self._push_batch(batch)
+            if not outcomes:
+                break  # the server answered for none of them: try again next round
+            self._outbox.record_outcomes(outcomes)
+            settled += sum(1 for o in outcomes if o.settles)
+            attention += sum(1 for o in outcomes if o.needs_attention)
+            self.refresh_counts()
+        return settled, attention
+
+    def _push_batch(self, batch: list[OutboxEntry]) -> list[OpOutcome]:
+        answers = self._transport.push(self.device_id, [entry.command for entry in batch])
+        sent = {str(entry.command.op_id) for entry in batch}
+        outcomes = [_outcome(answer) for answer in answers if answer.op_id in sent]
+        return [o for o in outcomes if o.settles or o.needs_attention]
+
+    # ------------------------------------------------------------------ pull
+
+    def _pull_all(self) -> tuple[int, bool]:
+        since, applied, resynced = self._catalog.cursor(), 0, False
+        while True:
+            try:
+                batch = self._transport.changes(since, self.pull_limit)
+            except GoneError:
+                if since is None:
+                    raise
+                log.info("change cursor %s is too old: resyncing the catalog from scratch", since)
+                self._catalog.reset()
+                since, resynced = None, True
+                continue
+            self._catalog.apply_changes(batch.changes, batch.cursor)
+            applied += len(batch.changes)
+            if not batch.has_more or not batch.changes or batch.cursor == since:
+                return applied, resynced
+            since = batch.cursor
+
+
+def _outcome(answer: OpAnswer) -> OpOutcome:
+    error = answer.error or {}
+    return OpOutcome(
+        op_id=uuid.UUID(answer.op_id),
+        status=answer.status,
+        result=answer.result,
+        error_code=_text(error.get("code")),
+        error_message=_text(error.get("message")),
+        current=answer.current,
+    )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
