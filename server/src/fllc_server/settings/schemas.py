@@ -28,14 +28,28 @@ class _SettingsFields(RequestSchema):
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:
         try:
-            parse(value)
+            item = parse(value)
         except ValueError as exc:
             raise ValueError("use the form '<count>/<period>', e.g. '600/minute'") from exc
+        if item.amount < 1:
+            raise ValueError("the rate limit must allow at least one request")
         return value
 
 
 class SystemSettings(_SettingsFields):
     """All settings with their current values (defaults where never set)."""
+
+
+NOT_NULLABLE = (
+    "company_name",
+    "currency",
+    "default_low_stock_threshold",
+    "rate_limit",
+    "access_token_minutes",
+    "refresh_token_days",
+    "over_receipt_tolerance_percent",
+    "sync_batch_limit",
+)
 
 
 class SettingsUpdate(RequestSchema):
@@ -55,3 +69,11 @@ class SettingsUpdate(RequestSchema):
     @classmethod
     def _valid_rate_limit(cls, value: str | None) -> str | None:
         return None if value is None else SystemSettings._valid_rate_limit(value)
+
+    @field_validator(*NOT_NULLABLE, mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        """Leaving a key out keeps it; sending null is an error (only the default location clears)."""
+        if value is None:
+            raise ValueError("this setting cannot be null; leave the key out to keep its value")
+        return value
