@@ -249,7 +249,38 @@ def test_product_update_sends_its_base_version() -> None:
 
     make_client(handler).products.update(3, {"name": "Bolt"}, version=4)
     assert seen[0].method == "PATCH"
-    assert seen[0].headers["If-Match"] == "4"
+    assert json.loads(seen[0].content) == {"name": "Bolt", "version": 4}
+
+
+def test_a_product_update_command_sent_online_carries_its_base_version() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"id": 3, "version": 5})
+
+    command = Command.new(CommandKind.PRODUCT_UPDATE, {"product_id": 3, "price": "2.50"}, base_version=4)
+    make_client(handler).commands.send(command)
+    assert seen[0].url.path == "/api/v1/products/3"
+    assert json.loads(seen[0].content) == {"price": "2.50", "version": 4}
+
+
+def test_user_administration_uses_the_servers_routes() -> None:
+    seen: list[tuple[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((request.method, request.url.path))
+        return httpx.Response(200, json={"id": 5})
+
+    client = make_client(handler)
+    client.users.change_role(5, "manager")
+    client.users.deactivate(5)
+    client.users.reset_password(5, "a long new password")
+    assert seen == [
+        ("PUT", "/api/v1/users/5/role"),
+        ("POST", "/api/v1/users/5/deactivate"),
+        ("POST", "/api/v1/users/5/password"),
+    ]
 
 
 def test_push_reads_per_op_answers() -> None:

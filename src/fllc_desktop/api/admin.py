@@ -22,13 +22,18 @@ class UsersApi:
         return dict(self._connection.call("POST", USERS, json=fields))
 
     def change_role(self, user_id: int, role: str) -> JsonObject:
-        return dict(self._connection.call("PATCH", f"{USERS}/{user_id}", json={"role": role}))
+        return dict(self._connection.call("PUT", f"{USERS}/{user_id}/role", json={"role": role}))
 
     def deactivate(self, user_id: int) -> JsonObject:
-        return dict(self._connection.call("PATCH", f"{USERS}/{user_id}", json={"is_active": False}))
+        return dict(self._connection.call("POST", f"{USERS}/{user_id}/deactivate"))
 
-    def reset_password(self, user_id: int, password: str) -> None:
-        self._connection.call("POST", f"{USERS}/{user_id}/reset-password", json={"password": password})
+    def update(self, user_id: int, changes: JsonObject) -> JsonObject:
+        """``{full_name?, email?}``"""
+        return dict(self._connection.call("PATCH", f"{USERS}/{user_id}", json=changes))
+
+    def reset_password(self, user_id: int, password: str) -> JsonObject:
+        """Set a new password; the server ends the user's sessions."""
+        return dict(self._connection.call("POST", f"{USERS}/{user_id}/password", json={"password": password}))
 
 
 class SettingsApi:

@@ -50,17 +50,12 @@ class ProductsApi:
     def update(
         self, product_id: int, changes: JsonObject, *, version: int, idempotency_key: str | None = None
     ) -> JsonObject:
-        """An edit based on ``version``; a newer version on the server raises ``ConflictError``
-        carrying the server's current product. The version travels as ``If-Match``, since
-        ``version`` is read-only in the product body."""
-        answer = self._connection.call(
-            "PATCH",
-            f"{PRODUCTS}/{product_id}",
-            json=changes,
-            headers={"If-Match": str(version)},
-            idempotency_key=idempotency_key,
-        )
-        return dict(answer)
+        """An edit based on ``version`` (the version the user last saw, sent in the body as the
+        server's ``PatchSchema`` wants it); a newer version on the server raises ``ConflictError``
+        carrying the server's current product."""
+        body = {**changes, "version": version}
+        path = f"{PRODUCTS}/{product_id}"
+        return dict(self._connection.call("PATCH", path, json=body, idempotency_key=idempotency_key))
 
     def delete(self, product_id: int) -> None:
         self._connection.call("DELETE", f"{PRODUCTS}/{product_id}")

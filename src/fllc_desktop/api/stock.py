@@ -57,21 +57,20 @@ class CommandSender:
         self._connection = connection
 
     def send(self, command: Command) -> JsonObject:
-        method, path, headers = self._route(command)
-        answer = self._connection.call(
-            method, path, json=command.payload, headers=headers, idempotency_key=str(command.op_id)
-        )
+        method, path, body = self._route(command)
+        answer = self._connection.call(method, path, json=body, idempotency_key=str(command.op_id))
         return dict(answer or {})
 
     @staticmethod
-    def _route(command: Command) -> tuple[str, str, dict[str, str]]:
+    def _route(command: Command) -> tuple[str, str, JsonObject]:
         payload = command.payload
         if command.kind is CommandKind.PRODUCT_UPDATE:
-            return "PATCH", f"{PRODUCTS}/{payload['product_id']}", {"If-Match": str(command.base_version)}
+            changes = {k: v for k, v in payload.items() if k != "product_id"}
+            body = {**changes, "version": command.base_version}
+            return "PATCH", f"{PRODUCTS}/{payload['product_id']}", body
         if command.kind is CommandKind.PO_RECEIVE:
-            path = f"{PURCHASE_ORDERS}/{payload['purchase_order_id']}/receive"
-            return "POST", path, {}
-        return "POST", f"{STOCK}/{_STOCK_PATHS[command.kind]}", {}
+            return "POST", f"{PURCHASE_ORDERS}/{payload['purchase_order_id']}/receive", payload
+        return "POST", f"{STOCK}/{_STOCK_PATHS[command.kind]}", payload
 
 
 _STOCK_PATHS = {
