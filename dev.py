@@ -173,11 +173,13 @@ def main() -> int:
     start_cmd.add_argument("--no-desktop", action="store_true", help="only run the server")
     start_cmd.set_defaults(handler=start)
     test_cmd = sub.add_parser("test", help="set up and run every test (extra args go to pytest)")
-    test_cmd.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test_cmd.set_defaults(handler=test)
     sub.add_parser("lint", help="ruff and mypy").set_defaults(handler=lint)
     sub.add_parser("clean", help="remove .venv and var/").set_defaults(handler=clean)
-    args = parser.parse_args()
+    args, extra = parser.parse_known_args()
+    if extra and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.pytest_args = extra
     result: int = args.handler(args)
     return result
 
