@@ -4,11 +4,8 @@ device link; plugging in again makes a new pty behind the same link."""
 
 from __future__ import annotations
 
-import os
 import threading
-import tty
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -22,32 +19,6 @@ from fllc_desktop.scanning.serial_source import (
 )
 
 WAIT = 10.0
-
-
-class PtyScanner:
-    """A scanner on a pseudo-terminal, reachable through a stable device link (like /dev/serial/by-id)."""
-
-    def __init__(self, link: Path) -> None:
-        self.link = link
-        self.master: int | None = None
-
-    def plug_in(self) -> None:
-        master, slave = os.openpty()
-        tty.setraw(slave)
-        device = os.ttyname(slave)
-        os.close(slave)
-        self.master = master
-        self.link.symlink_to(device)
-
-    def unplug(self) -> None:
-        assert self.master is not None
-        os.close(self.master)
-        self.master = None
-        self.link.unlink()
-
-    def send(self, data: bytes) -> None:
-        assert self.master is not None
-        os.write(self.master, data)
 
 
 class Received:
@@ -81,26 +52,18 @@ class Received:
 
 
 @pytest.fixture
-def scanner_device(tmp_path: Path) -> Iterator[PtyScanner]:
-    device = PtyScanner(tmp_path / "scanner")
-    yield device
-    if device.master is not None:
-        device.unplug()
-
-
-@pytest.fixture
 def received() -> Received:
     return Received()
 
 
-def settings_for(device: PtyScanner, **overrides: object) -> SerialSettings:
+def settings_for(device, **overrides: object) -> SerialSettings:
     values: dict = {"port": str(device.link), "baudrate": 115200, "reconnect_initial_s": 0.01}
     values.update(reconnect_max_s=0.05, read_timeout_s=0.02, **overrides)
     return SerialSettings(**values)
 
 
 @pytest.fixture
-def running(scanner_device: PtyScanner, received: Received) -> Iterator[SerialScanner]:
+def running(scanner_device, received: Received) -> Iterator[SerialScanner]:
     scanner_device.plug_in()
     reader = SerialScanner(settings_for(scanner_device), received.on_code, received.on_state)
     reader.start()
@@ -171,7 +134,7 @@ def test_a_scanner_plugged_in_after_start_is_picked_up(scanner_device, received)
     assert received.states[-1] is SerialState.STOPPED
 
 
-def start_reader(device: PtyScanner, received: Received, on_code=None, **settings: object) -> SerialScanner:
+def start_reader(device, received: Received, on_code=None, **settings: object) -> SerialScanner:
     device.plug_in()
     reader = SerialScanner(settings_for(device, **settings), on_code or received.on_code, received.on_state)
     reader.start()

@@ -1,0 +1,1 @@
+"""The glue to Qt: workers, the sync controller's thread, the event stream, the scanner filter."""

@@ -1,0 +1,172 @@
+"""The application-wide keyboard-wedge filter: scans go to the scan target, typing goes to the field.
+
+Installed on the QApplication, :class:`ScannerEventFilter` sees every key press sent to a widget,
+timestamps it with its (injectable) clock and feeds it to a :class:`WedgeDetector`. Every character
+key is held back until the detector knows what it is:
+
+* part of a scan — swallowed; the code is emitted by ``sig_scanned`` to whatever screen is the scan
+  target, wherever the focus is;
+* typing — replayed, in order, to the widget it was sent to, so a person's typing still works.
+
+Held keys are released as typing when no key follows within the detector's gap (a single-shot
+timer), or at once when a key with no text (arrows, Backspace, shortcuts) arrives.
+
+Limitation: timestamps are taken when Qt delivers the event. If the GUI thread stalls for longer
+than the gap in the middle of a scan, the release timer may fire before the rest of the scan is
+delivered and let the first characters through.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QWidget
+
+from fllc_desktop.scanning.wedge import ENTER, TAB, Keystroke, Verdict, WedgeDetector, WedgeSettings
+
+_MODIFIER_KEYS = frozenset(
+    {
+        Qt.Key.Key_Shift,
+        Qt.Key.Key_Control,
+        Qt.Key.Key_Alt,
+        Qt.Key.Key_AltGr,
+        Qt.Key.Key_Meta,
+        Qt.Key.Key_CapsLock,
+        Qt.Key.Key_NumLock,
+    }
+)
+_TERMINATOR_KEYS = {Qt.Key.Key_Return: ENTER, Qt.Key.Key_Enter: ENTER, Qt.Key.Key_Tab: TAB}
+_GROUP_SEPARATOR = "\x1d"
+
+
+@dataclass(frozen=True)
+class _HeldKey:
+    """What is needed to replay a held-back key press to the widget it was meant for."""
+
+    receiver: QWidget
+    key: int
+    modifiers: Qt.KeyboardModifier
+    text: str
+
+
+def _is_control_shortcut(event: QKeyEvent) -> bool:
+    """Ctrl held without Alt (Ctrl+Alt is AltGr on Windows, which types characters)."""
+    modifiers = event.modifiers()
+    return bool(modifiers & Qt.KeyboardModifier.ControlModifier) and not (
+        modifiers & Qt.KeyboardModifier.AltModifier
+    )
+
+
+class ScannerEventFilter(QObject):
+    """Tells wedge scans from typing for the whole application; see the module docstring."""
+
+    sig_scanned = Signal(str)
+    """A complete scan, for the active scan target."""
+    sig_scan_without_target = Signal(str)
+    """A scan arrived while no screen takes scans (the UI can say "open a scan screen")."""
+
+    def __init__(
+        self,
+        settings: WedgeSettings | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._clock = clock
+        self._detector = WedgeDetector(settings)
+        self._target: Callable[[str], None] | None = None
+        self._replaying = False
+        self._release_timer = QTimer(self)
+        self._release_timer.setSingleShot(True)
+        self._release_timer.setInterval(math.ceil(self._detector.settings.max_gap_ms) + 1)
+        self._release_timer.timeout.connect(self.release_pending_keys)
+
+    @property
+    def detector(self) -> WedgeDetector:
+        return self._detector
+
+    def install(self, app: QCoreApplication) -> None:
+        app.installEventFilter(self)
+
+    def uninstall(self, app: QCoreApplication) -> None:
+        self.release_pending_keys()
+        app.removeEventFilter(self)
+
+    def set_scan_target(self, target: Callable[[str], None] | None) -> None:
+        """The screen that takes scans now (a slot or callable), or None when no screen does."""
+        if self._target is not None:
+            self.sig_scanned.disconnect(self._target)
+        self._target = target
+        if target is not None:
+            self.sig_scanned.connect(target)
+
+    def release_pending_keys(self) -> None:
+        """No key followed in time: the held keys were typed by a person; deliver them."""
+        self._release_timer.stop()
+        self._replay(self._detector.release_pending())
+
+    # ------------------------------------------------------------------------------- filtering
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if self._replaying or event.type() != QEvent.Type.KeyPress or not isinstance(watched, QWidget):
+            return False
+        assert isinstance(event, QKeyEvent)
+        return self._on_key_press(watched, event)
+
+    def _on_key_press(self, receiver: QWidget, event: QKeyEvent) -> bool:
+        key = Qt.Key(event.key())
+        if key in _MODIFIER_KEYS:
+            return False
+        text = self._scan_text(key, event)
+        if text is None:
+            verdict = self._detector.feed_other_key()
+        else:
+            held = _HeldKey(receiver, event.key(), event.modifiers(), event.text())
+            verdict = self._detector.feed_key(text, at=self._clock(), token=held)
+        return self._apply(verdict)
+
+    def _scan_text(self, key: Qt.Key, event: QKeyEvent) -> str | None:
+        """The character a scanner could have sent with this key, or None for any other key."""
+        if event.isAutoRepeat():
+            return None
+        if key in _TERMINATOR_KEYS and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return _TERMINATOR_KEYS[key]
+        if _is_control_shortcut(event):
+            # Ctrl+] is how a wedge scanner types the group separator; other Ctrl keys are shortcuts.
+            return _GROUP_SEPARATOR if key == Qt.Key.Key_BracketRight else None
+        text = event.text()
+        settings = self._detector.settings
+        framing = f"{_GROUP_SEPARATOR}{settings.prefix}{settings.suffix}"
+        return text if len(text) == 1 and (text.isprintable() or text in framing) else None
+
+    def _apply(self, verdict: Verdict) -> bool:
+        self._replay(verdict.replay)
+        if verdict.scan is not None:
+            self._emit_scan(verdict.scan)
+        if self._detector.holding:
+            self._release_timer.start()
+        else:
+            self._release_timer.stop()
+        return verdict.swallow
+
+    def _emit_scan(self, code: str) -> None:
+        if self._target is None:
+            self.sig_scan_without_target.emit(code)
+        self.sig_scanned.emit(code)
+
+    def _replay(self, keys: tuple[Keystroke, ...]) -> None:
+        self._replaying = True
+        try:
+            for keystroke in keys:
+                held = keystroke.token
+                if isinstance(held, _HeldKey) and shiboken6.isValid(held.receiver):
+                    replayed = QKeyEvent(QEvent.Type.KeyPress, held.key, held.modifiers, held.text)
+                    QCoreApplication.sendEvent(held.receiver, replayed)
+        finally:
+            self._replaying = False

@@ -1,0 +1,183 @@
+"""The application-wide wedge filter with pytest-qt: synthetic key events carry no timestamps, so the
+filter reads an injected clock that each test advances by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
+
+from fllc_desktop.qt.scanner_filter import ScannerEventFilter
+from fllc_desktop.scanning.wedge import WedgeSettings
+
+pytestmark = pytest.mark.gui
+
+SCANNER_GAP = 0.008
+HUMAN_GAP = 0.150
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Screen(QWidget):
+    """A scan screen with a quantity field and a notes field."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.quantity = QLineEdit(objectName="quantity")
+        self.notes = QLineEdit(objectName="notes")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.quantity)
+        layout.addWidget(self.notes)
+        self.scans: list[str] = []
+
+    def on_scan(self, code: str) -> None:
+        self.scans.append(code)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def scanner_filter(qapp: QApplication, clock: FakeClock) -> Iterator[ScannerEventFilter]:
+    event_filter = ScannerEventFilter(clock=clock)
+    event_filter.install(qapp)
+    yield event_filter
+    event_filter.uninstall(qapp)
+
+
+@pytest.fixture
+def screen(qtbot, scanner_filter: ScannerEventFilter) -> Screen:
+    screen = Screen()
+    qtbot.addWidget(screen)
+    screen.show()
+    qtbot.waitExposed(screen)
+    screen.quantity.setFocus()
+    scanner_filter.set_scan_target(screen.on_scan)
+    return screen
+
+
+def type_keys(qtbot, widget: QWidget, clock: FakeClock, text: str, gap: float) -> None:
+    for char in text:
+        clock.advance(gap)
+        if char == "\r":
+            qtbot.keyClick(widget, Qt.Key.Key_Return)
+        elif char == "\t":
+            qtbot.keyClick(widget, Qt.Key.Key_Tab)
+        else:
+            qtbot.keyClicks(widget, char)
+
+
+def test_a_scan_into_a_focused_field_does_not_leak_into_it(qtbot, screen, scanner_filter, clock) -> None:
+    with qtbot.waitSignal(scanner_filter.sig_scanned) as scanned:
+        type_keys(qtbot, screen.quantity, clock, "4006381333931\r", SCANNER_GAP)
+    assert scanned.args == ["4006381333931"]
+    assert screen.scans == ["4006381333931"]
+    assert screen.quantity.text() == ""
+    assert not scanner_filter.detector.holding
+
+
+def test_human_typing_reaches_the_field(qtbot, screen, scanner_filter, clock) -> None:
+    with qtbot.assertNotEmitted(scanner_filter.sig_scanned):
+        type_keys(qtbot, screen.quantity, clock, "12", HUMAN_GAP)
+        scanner_filter.release_pending_keys()
+    assert screen.quantity.text() == "12"
+
+
+def test_a_person_pressing_enter_still_submits_the_field(qtbot, screen, scanner_filter, clock) -> None:
+    with qtbot.waitSignal(screen.quantity.returnPressed):
+        type_keys(qtbot, screen.quantity, clock, "7\r", HUMAN_GAP)
+    assert screen.quantity.text() == "7"
+    assert screen.scans == []
+
+
+def test_held_keys_come_out_before_an_editing_key(qtbot, screen, clock) -> None:
+    type_keys(qtbot, screen.quantity, clock, "58", HUMAN_GAP)
+    clock.advance(0.001)
+    qtbot.keyClick(screen.quantity, Qt.Key.Key_Backspace)
+    assert screen.quantity.text() == "5"
+
+
+def test_the_release_timer_delivers_the_last_typed_key(qtbot, screen, clock) -> None:
+    type_keys(qtbot, screen.quantity, clock, "9", HUMAN_GAP)
+    assert screen.quantity.text() == ""  # held for at most the gap
+    qtbot.waitUntil(lambda: screen.quantity.text() == "9")
+
+
+def test_a_scan_reaches_the_target_while_focus_is_in_another_field(qtbot, screen, clock) -> None:
+    screen.notes.setFocus()
+    type_keys(qtbot, screen.notes, clock, "damaged", HUMAN_GAP)
+    clock.advance(0.5)  # picks up the scanner
+    type_keys(qtbot, screen.notes, clock, "SKU-00042\t", SCANNER_GAP)
+    assert screen.scans == ["SKU-00042"]
+    assert screen.notes.text() == "damaged"
+    assert screen.notes.hasFocus()  # the scan's Tab did not move the focus
+
+
+def test_typing_and_scans_interleave_in_order(qtbot, screen, scanner_filter, clock) -> None:
+    type_keys(qtbot, screen.quantity, clock, "3", HUMAN_GAP)
+    clock.advance(0.5)
+    type_keys(qtbot, screen.quantity, clock, "96385074\r", SCANNER_GAP)
+    type_keys(qtbot, screen.quantity, clock, "4", HUMAN_GAP)
+    scanner_filter.release_pending_keys()
+    assert screen.quantity.text() == "34"
+    assert screen.scans == ["96385074"]
+
+
+def test_ten_scans_in_a_row_are_ten_scans(qtbot, screen, clock) -> None:
+    codes = [f"SKU-{i:05d}" for i in range(10)]
+    for code in codes:
+        clock.advance(0.2)
+        type_keys(qtbot, screen.quantity, clock, code + "\r", SCANNER_GAP)
+    assert screen.scans == codes
+    assert screen.quantity.text() == ""
+
+
+def test_a_scan_with_no_target_is_announced(qtbot, screen, scanner_filter, clock) -> None:
+    scanner_filter.set_scan_target(None)
+    with qtbot.waitSignal(scanner_filter.sig_scan_without_target) as unrouted:
+        type_keys(qtbot, screen.quantity, clock, "SKU-1\r", SCANNER_GAP)
+    assert unrouted.args == ["SKU-1"]
+    assert screen.scans == []
+    assert screen.quantity.text() == ""
+
+
+def test_switching_the_target_moves_the_scans(qtbot, screen, scanner_filter, clock) -> None:
+    other: list[str] = []
+    scanner_filter.set_scan_target(other.append)
+    type_keys(qtbot, screen.quantity, clock, "SKU-2\r", SCANNER_GAP)
+    assert (screen.scans, other) == ([], ["SKU-2"])
+
+
+def test_a_group_separator_typed_by_the_scanner_stays_in_the_code(qtbot, screen, clock) -> None:
+    type_keys(qtbot, screen.quantity, clock, "]C1010950110153000310AB", SCANNER_GAP)
+    clock.advance(SCANNER_GAP)
+    qtbot.keyClick(screen.quantity, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.ControlModifier)
+    type_keys(qtbot, screen.quantity, clock, "21S1\r", SCANNER_GAP)
+    assert screen.scans == ["]C1010950110153000310AB\x1d21S1"]
+
+
+def test_settings_are_honoured(qtbot, qapp, clock) -> None:
+    event_filter = ScannerEventFilter(WedgeSettings(prefix="#", min_length=2), clock=clock)
+    event_filter.install(qapp)
+    field = QLineEdit()
+    qtbot.addWidget(field)
+    scans: list[str] = []
+    event_filter.set_scan_target(scans.append)
+    type_keys(qtbot, field, clock, "#AB\r", SCANNER_GAP)
+    type_keys(qtbot, field, clock, "CD\r", SCANNER_GAP)
+    event_filter.uninstall(qapp)
+    assert scans == ["AB"]
+    assert field.text() == "CD"
