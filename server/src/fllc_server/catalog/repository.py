@@ -1,0 +1,192 @@
+"""All queries of the catalog: categories, suppliers, locations, products, their stock and reviews."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, and_, column, func, select, text, union
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from fllc_server.catalog.barcodes import InvalidBarcode, normalise_barcode
+from fllc_server.catalog.schemas import ProductSort
+from fllc_server.catalog.search import (
+    LIKE_ESCAPE,
+    ProductQuery,
+    escape_like,
+    fts5_name_query,
+    mysql_name_query,
+    words,
+)
+from fllc_server.models import Category, Location, Product, Review, StockLevel, Supplier
+
+Entity = TypeVar("Entity", Category, Supplier, Location, Product)
+
+
+class EntityRepository(Generic[Entity]):
+    """Get, list and add one kind of soft-deletable catalog entity."""
+
+    def __init__(self, session: AsyncSession, model: type[Entity]) -> None:
+        self.session = session
+        self.model: type[Entity] = model
+
+    async def get(
+        self, entity_id: int, *, for_update: bool = False, with_deleted: bool = False
+    ) -> Entity | None:
+        query = select(self.model).where(self.model.id == entity_id)
+        if not with_deleted:
+            query = query.where(self.model.deleted_at.is_(None))
+        if for_update:
+            query = query.with_for_update()
+        return await self.session.scalar(query)
+
+    async def add(self, entity: Entity) -> Entity:
+        self.session.add(entity)
+        await self.session.flush()
+        return entity
+
+    async def page(
+        self, *, offset: int, limit: int, q: str | None, order: Any
+    ) -> tuple[Sequence[Entity], int]:
+        query = select(self.model).where(self.model.deleted_at.is_(None))
+        if q:
+            query = query.where(self.model.name.like(f"%{escape_like(q)}%", escape=LIKE_ESCAPE))
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await self.session.scalars(query.order_by(order, self.model.id).offset(offset).limit(limit))
+        return rows.all(), int(total or 0)
+
+
+class CatalogUsage:
+    """Does anything active still point at a category, supplier or location?"""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def category_in_use(self, category_id: int) -> bool:
+        product = select(Product.id).where(Product.category_id == category_id, Product.deleted_at.is_(None))
+        child = select(Category.id).where(Category.parent_id == category_id, Category.deleted_at.is_(None))
+        return await self._exists(product) or await self._exists(child)
+
+    async def supplier_in_use(self, supplier_id: int) -> bool:
+        product = select(Product.id).where(Product.supplier_id == supplier_id, Product.deleted_at.is_(None))
+        return await self._exists(product)
+
+    async def location_in_use(self, location_id: int) -> bool:
+        stocked = select(StockLevel.product_id).where(
+            StockLevel.location_id == location_id, StockLevel.quantity != 0
+        )
+        return await self._exists(stocked)
+
+    async def location_code_owner(self, code: str) -> Location | None:
+        return await self.session.scalar(select(Location).where(Location.code == code))
+
+    async def _exists(self, query: Select[Any]) -> bool:
+        return await self.session.scalar(query.limit(1)) is not None
+
+
+_SORT_COLUMNS: dict[str, Any] = {
+    "name": Product.name,
+    "sku": Product.sku,
+    "price": Product.price,
+    "quantity_on_hand": Product.quantity_on_hand,
+    "updated_at": Product.updated_at,
+}
+
+
+def _order_by(sort: ProductSort) -> list[Any]:
+    descending = sort.value.startswith("-")
+    key = _SORT_COLUMNS[sort.value.lstrip("-")]
+    return [key.desc(), Product.id.desc()] if descending else [key.asc(), Product.id.asc()]
+
+
+class ProductRepository(EntityRepository[Product]):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session, Product)
+
+    @property
+    def _sqlite(self) -> bool:
+        return self.session.get_bind().dialect.name == "sqlite"
+
+    async def by_sku(self, sku: str) -> Product | None:
+        """The product holding this SKU, deleted or not (a SKU stays unique)."""
+        return await self.session.scalar(select(Product).where(Product.sku == sku))
+
+    async def by_barcode(self, barcode: str, *, with_deleted: bool = False) -> Product | None:
+        query = select(Product).where(Product.barcode == barcode)
+        if not with_deleted:
+            query = query.where(Product.deleted_at.is_(None))
+        return await self.session.scalar(query)
+
+    async def search(self, query: ProductQuery) -> tuple[Sequence[Product], int]:
+        statement = select(Product).where(*self._filters(query))
+        if query.q and query.q.strip():
+            hits = self._text_hits(query.q.strip()).subquery("hits")
+            statement = statement.join(hits, hits.c.id == Product.id)
+        total = await self.session.scalar(select(func.count()).select_from(statement.subquery()))
+        rows = await self.session.scalars(
+            statement.order_by(*_order_by(query.sort)).offset(query.offset).limit(query.per_page)
+        )
+        return rows.all(), int(total or 0)
+
+    def _filters(self, query: ProductQuery) -> list[ColumnElement[bool]]:
+        filters: list[ColumnElement[bool]] = [Product.deleted_at.is_(None)]
+        if query.category_id is not None:
+            filters.append(Product.category_id == query.category_id)
+        if query.supplier_id is not None:
+            filters.append(Product.supplier_id == query.supplier_id)
+        if query.below_reorder:
+            filters.append(and_(Product.reorder_point > 0, Product.quantity_on_hand <= Product.reorder_point))
+        return filters
+
+    def _text_hits(self, q: str) -> Any:
+        """Ids matching by SKU prefix, exact barcode or name words: a UNION, one index per branch."""
+        branches: list[Select[Any]] = [
+            select(Product.id).where(Product.sku.like(escape_like(q) + "%", escape=LIKE_ESCAPE))
+        ]
+        barcode = _as_barcode(q)
+        if barcode is not None:
+            branches.append(select(Product.id).where(Product.barcode == barcode))
+        terms = words(q)
+        if terms:
+            branches.append(self._name_hits(terms))
+        return union(*branches) if len(branches) > 1 else branches[0]
+
+    def _name_hits(self, terms: list[str]) -> Select[Any]:
+        if self._sqlite:
+            fts = text("products_fts MATCH :fts_query").bindparams(fts_query=fts5_name_query(terms))
+            return select(column("rowid").label("id")).select_from(text("products_fts")).where(fts)
+        name_query = mysql_name_query(terms)
+        conditions: list[ColumnElement[bool]] = [
+            Product.name.like(f"%{escape_like(term)}%", escape=LIKE_ESCAPE) for term in name_query.like_words
+        ]
+        if name_query.boolean is not None:
+            match = text("MATCH (products.name) AGAINST (:ft_query IN BOOLEAN MODE)")
+            conditions.append(match.bindparams(ft_query=name_query.boolean))  # type: ignore[arg-type]
+        return select(Product.id).where(*conditions)
+
+    async def stock_levels(self, product_id: int) -> Sequence[tuple[int, str, int]]:
+        rows = await self.session.execute(
+            select(StockLevel.location_id, Location.code, StockLevel.quantity)
+            .join(Location, Location.id == StockLevel.location_id)
+            .where(StockLevel.product_id == product_id)
+            .order_by(Location.code)
+        )
+        return [(row[0], row[1], row[2]) for row in rows.all()]
+
+    async def reviews(self, product_id: int, *, offset: int, limit: int) -> tuple[Sequence[Review], int]:
+        query = select(Review).where(Review.product_id == product_id)
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await self.session.scalars(
+            query.order_by(Review.created_at.desc(), Review.id.desc()).offset(offset).limit(limit)
+        )
+        return rows.all(), int(total or 0)
+
+
+def _as_barcode(q: str) -> str | None:
+    if not (q.isascii() and q.isdigit()):
+        return None
+    try:
+        return normalise_barcode(q)
+    except InvalidBarcode:
+        return None
