@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fllc_server import __version__
 from fllc_server.audit.endpoints import router as audit_router
 from fllc_server.auth.endpoints import router as auth_router
+from fllc_server.catalog.endpoints import router as catalog_router
 from fllc_server.config import Settings
 from fllc_server.health.endpoints import router as health_router
 from fllc_server.kit.handlers import install_error_handlers
@@ -23,7 +24,7 @@ from fllc_server.settings.service import SettingsService, apply_runtime
 from fllc_server.state import AppState
 from fllc_server.users.endpoints import router as users_router
 
-ROUTERS = [health_router, auth_router, users_router, settings_router, audit_router]
+ROUTERS = [health_router, auth_router, users_router, settings_router, audit_router, catalog_router]
 
 
 def create_app(settings: Settings | None = None, *, migrate: bool | None = None) -> FastAPI:
