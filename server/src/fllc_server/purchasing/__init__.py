@@ -1,0 +1,1 @@
+"""Purchase orders to suppliers: drafting, submitting, receiving against lines, reorder suggestions."""
