@@ -216,7 +216,7 @@ def test_list_sends_filters_and_reads_the_envelope() -> None:
     page = make_client(handler).products.list(q="bolt", low_stock=True, sort="-name", page=2, per_page=1)
     params = seen[0].url.params
     assert params["q"] == "bolt"
-    assert params["low_stock"] == "true"
+    assert params["below_reorder"] == "true"
     assert params["sort"] == "-name"
     assert "category_id" not in params
     assert (page.items, page.page, page.total, page.pages) == ([{"id": 1}], 2, 9, 9)

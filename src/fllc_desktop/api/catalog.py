@@ -31,7 +31,7 @@ class ProductsApi:
             "q": q or None,
             "category_id": category_id,
             "supplier_id": supplier_id,
-            "low_stock": _flag(low_stock),
+            "below_reorder": _flag(low_stock),  # the server's name for "at or below reorder point"
             "sort": sort,
             "page": page,
             "per_page": per_page,
