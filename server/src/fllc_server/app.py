@@ -21,7 +21,7 @@ from fllc_server.observability.middleware import RequestContextMiddleware
 from fllc_server.observability.ratelimit_middleware import RateLimitMiddleware
 from fllc_server.purchasing.endpoints import router as purchasing_router
 from fllc_server.settings.endpoints import router as settings_router
-from fllc_server.settings.service import SettingsService, apply_runtime
+from fllc_server.settings.service import load_runtime
 from fllc_server.state import AppState
 from fllc_server.users.endpoints import router as users_router
 
@@ -42,8 +42,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if run_migrations:
             await upgrade_async(settings.effective_database_url)
-        async with state.db.transaction() as session:
-            apply_runtime(state, await SettingsService(session, state).current())
+        await load_runtime(state)  # a database down at start: /readyz says 503 until it is back
         try:
             yield
         finally:

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from fllc_server.kit.deps import get_state
+from fllc_server.settings.service import LOADED_KEY, load_runtime
 
 router = APIRouter(tags=["health"])
 CHECK_TIMEOUT = 2.0
@@ -26,6 +27,8 @@ async def readyz(request: Request) -> JSONResponse:
     if state.redis is not None:
         checks["rate_limiter"] = await _check(state.limiter.ping())
     ready = all(value == "ok" for value in checks.values())
+    if ready and not state.extras.get(LOADED_KEY):
+        ready = await load_runtime(state)  # the database was down at start: load the settings now
     return JSONResponse(
         {"status": "ready" if ready else "unavailable", "checks": checks},
         status_code=200 if ready else 503,

@@ -1,4 +1,8 @@
-"""Structured JSON logs through structlog; the request id rides in a context variable."""
+"""Structured JSON logs through structlog; the request id rides in a context variable.
+
+The standard library's records (uvicorn, SQLAlchemy warnings...) go through the same renderer, so
+every line on stderr is one JSON object.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,20 @@ import structlog
 _SECRET_KEYS = {"password", "access_token", "refresh_token", "authorization", "token", "secret"}
 
 
+class _Stderr:
+    """sys.stderr looked up at each write, so a replaced stream (pytest's capture) is honoured."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+_STDERR = _Stderr()
+_HANDLER = logging.StreamHandler(_STDERR)  # type: ignore[arg-type]
+
+
 def _redact(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
     for key in list(event):
         if key.lower() in _SECRET_KEYS:
@@ -19,23 +37,37 @@ def _redact(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
 
 
 def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
+    """(Re)configure structlog and the stdlib root logger; safe to call once per app built."""
     renderer: Any = (
         structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer()
     )
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _redact,
+    ]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _redact,
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=True,
+        logger_factory=structlog.PrintLoggerFactory(_STDERR),  # type: ignore[arg-type]
+        # Not cached: a later configure_logging (another app, another level) must take effect.
+        cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(message)s")
+    _HANDLER.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    if _HANDLER not in root.handlers:
+        root.addHandler(_HANDLER)
+    root.setLevel(level.upper())
     for noisy in ("uvicorn.access",):
         logging.getLogger(noisy).disabled = True
 

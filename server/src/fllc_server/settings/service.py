@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi.encoders import jsonable_encoder
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.audit import service as audit
 from fllc_server.kit.db import after_commit
+from fllc_server.observability.logging import get_logger
 from fllc_server.settings.repository import SettingsRepository
 from fllc_server.settings.schemas import SettingsUpdate, SystemSettings
 from fllc_server.state import AppState
+
+
+log = get_logger("fllc.settings")
+LOADED_KEY = "runtime_settings_loaded"
+LOAD_TIMEOUT = 5.0
 
 
 class SettingsService:
@@ -59,3 +68,16 @@ def apply_runtime(state: AppState, settings: SystemSettings) -> None:
     state.runtime.refresh_token_days = settings.refresh_token_days
     state.runtime.default_location_id = settings.default_location_id
     state.tokens.access_seconds = settings.access_token_minutes * 60
+
+
+async def load_runtime(state: AppState) -> bool:
+    """Read the stored settings into the runtime; when the database is unreachable (at start),
+    keep the configured values, log it, and say so: /readyz retries until it succeeds."""
+    try:
+        async with asyncio.timeout(LOAD_TIMEOUT), state.db.transaction() as session:
+            apply_runtime(state, await SettingsService(session, state).current())
+    except (OSError, TimeoutError, SQLAlchemyError) as exc:
+        log.warning("settings not loaded: database unreachable", error=type(exc).__name__)
+        return False
+    state.extras[LOADED_KEY] = True
+    return True
