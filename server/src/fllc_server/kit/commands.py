@@ -48,10 +48,11 @@ class CommandOutcome:
 class DuplicateCommand(Exception):
     """A concurrent request with the same op_id committed first; replay its result."""
 
-    def __init__(self, op_id: str, user_id: int | None) -> None:
+    def __init__(self, op_id: str, user_id: int | None, request_hash: str | None = None) -> None:
         super().__init__(op_id)
         self.op_id = op_id
         self.user_id = user_id
+        self.request_hash = request_hash
 
 
 def payload_hash(kind: str, payload: Any) -> str:
@@ -94,7 +95,7 @@ async def run_command(
     try:
         await session.flush()
     except IntegrityError as exc:
-        raise DuplicateCommand(op_id, user_id) from exc
+        raise DuplicateCommand(op_id, user_id, request_hash) from exc
     result = jsonable_encoder(await effect())
     record.result = result
     await session.flush()

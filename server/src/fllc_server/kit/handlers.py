@@ -83,7 +83,8 @@ async def _duplicate_command(request: Request, exc: Exception) -> JSONResponse:
             status_code=409,
         )
     try:
-        return replay(existing, user_id=exc.user_id, request_hash=existing.request_hash).response()
+        request_hash = exc.request_hash or existing.request_hash
+        return replay(existing, user_id=exc.user_id, request_hash=request_hash).response()
     except AppError as err:
         return await _app_error(request, err)
 
