@@ -1,0 +1,67 @@
+"""``fllc-desktop`` and ``python -m fllc_desktop``: pick the server, open the sign-in window."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication, QDialog
+
+from fllc_desktop.qt.config import (
+    DEFAULT_SERVER_URL,
+    DesktopConfig,
+    config_path,
+    normalise_url,
+    resolve_server_url,
+)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="fllc-desktop", description="FLLC Warehouse desktop client")
+    parser.add_argument("--server", metavar="URL", help="server to use (else FLLC_SERVER_URL, else the "
+                                                         "remembered one, else ask)")
+    parser.add_argument("--quit-when-shown", action="store_true", help=argparse.SUPPRESS)  # cold-start bench
+    return parser.parse_args(argv)
+
+
+def ask_server_url() -> str | None:
+    from fllc_desktop.ui.dialogs.server_dialog import ServerDialog
+
+    dialog = ServerDialog(DEFAULT_SERVER_URL)
+    if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.server_url():
+        return None
+    url = normalise_url(dialog.server_url())
+    DesktopConfig(server_url=url).save(config_path())
+    return url
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    QCoreApplication.setOrganizationName("FLLC")
+    QCoreApplication.setApplicationName("FLLC Warehouse")
+    qt_app = QApplication(sys.argv[:1])
+    from fllc_desktop.ui.theme import apply_theme
+
+    apply_theme(qt_app)
+    url = resolve_server_url(args.server, dict(os.environ), DesktopConfig.load(config_path()))
+    url = url or ask_server_url()
+    if url is None:
+        return 1
+    from fllc_desktop.app import build_app
+
+    app = build_app(url)
+    app.window.show()
+    if args.quit_when_shown:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, qt_app.quit)
+    code = qt_app.exec()
+    app.shutdown()
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""The composition root: builds the services and the window and wires their signals — nothing else.
+
+Other parts of the app add their screens here: pass ``ScreenSpec``s in ``screens`` (see
+``fllc_desktop.ui.screens.registry``) and the services those screens look up by type in ``services``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import keyring.backend
+from PySide6.QtCore import QObject, QThreadPool, Signal
+
+from fllc_desktop.api import ApiClient
+from fllc_desktop.qt.event_stream import EventStream
+from fllc_desktop.qt.gateway import Gateway
+from fllc_desktop.qt.services import CatalogService, SessionService, SettingsService, UsersService, probe
+from fllc_desktop.qt.worker import TaskRunner
+from fllc_desktop.ui.main_window import MainWindow
+from fllc_desktop.ui.screens.defaults import register_default_screens
+from fllc_desktop.ui.screens.registry import ScreenRegistry, ScreenSpec
+
+
+class KeyringNotices(QObject):
+    """Carries the keyring's "session won't be remembered" sentence from a worker thread to the window."""
+
+    sig_memory_only = Signal(str)
+
+
+@dataclass(slots=True)
+class DesktopApp:
+    client: ApiClient
+    runner: TaskRunner
+    gateway: Gateway
+    session: SessionService
+    events: EventStream
+    registry: ScreenRegistry
+    window: MainWindow
+    notices: KeyringNotices
+
+    def shutdown(self) -> None:
+        self.events.stop()
+        self.runner.wait_for_done()
+        self.client.close()
+
+
+def build_registry(extra: Iterable[ScreenSpec] = ()) -> ScreenRegistry:
+    registry = ScreenRegistry()
+    register_default_screens(registry)
+    for spec in extra:
+        registry.register(spec)
+    return registry
+
+
+def build_app(
+    server_url: str,
+    *,
+    screens: Iterable[ScreenSpec] = (),
+    services: dict[type[Any], Any] | None = None,
+    keyring_backend: keyring.backend.KeyringBackend | None = None,
+    pool: QThreadPool | None = None,
+    reconnect_first_delay_ms: int = 1_000,
+) -> DesktopApp:
+    notices = KeyringNotices()
+    client = ApiClient.for_server(
+        server_url, keyring_backend=keyring_backend, on_memory_only=notices.sig_memory_only.emit
+    )
+    runner = TaskRunner(pool)
+    gateway = Gateway(runner, probe(client))
+    session = SessionService(gateway, client)
+    events = EventStream(client.server_url, session.access_token, first_delay_ms=reconnect_first_delay_ms)
+    all_services: dict[type[Any], Any] = {
+        CatalogService: CatalogService(gateway, client),
+        UsersService: UsersService(gateway, client),
+        SettingsService: SettingsService(gateway, client),
+        SessionService: session,
+        Gateway: gateway,
+        **(services or {}),
+    }
+    registry = build_registry(screens)
+    window = MainWindow(registry, session, gateway, events, services=all_services)
+    notices.sig_memory_only.connect(window.on_keyring_memory_only)
+    events.sig_dropped.connect(session.refresh_me)  # probes the server and renews an expired token
+    return DesktopApp(client, runner, gateway, session, events, registry, window, notices)

@@ -1,0 +1,1 @@
+"""Dialogs: product edit, version conflict, users, sign-in again."""

@@ -1,0 +1,88 @@
+"""The screen registry: every screen declares the permission it needs and how to build it.
+
+The navigation shows the registered screens the signed-in user may use, in ``order``; a screen that
+is not registered (not built yet) is simply not there. Another part of the app adds its screens by
+registering them in the composition root (``app.py``)::
+
+    registry.register(ScreenSpec(
+        key="scan_receive", title="Receive", permission=Permission.STOCK_INTAKE,
+        factory=lambda context: ReceiveScreen(context.service(ScanController)),
+        icon="scan", order=10, touch=True,
+    ))
+
+``key`` names the widgets: the screen's ``objectName`` is ``screen_<key>`` and its navigation button
+``nav_<key>``. ``touch=True`` marks a screen used on tablets: the window gives it 44 px targets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from PySide6.QtWidgets import QWidget
+
+from fllc_desktop.api import CurrentUser
+from fllc_desktop.domain.permissions import Grants, Permission
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenContext:
+    """What a screen factory gets: the signed-in user and the services, looked up by type."""
+
+    user: CurrentUser
+    services: dict[type[Any], Any] = field(default_factory=dict)
+
+    @property
+    def grants(self) -> Grants:
+        return self.user.grants
+
+    def service(self, kind: type[T]) -> T:
+        try:
+            found = self.services[kind]
+        except KeyError:
+            raise LookupError(f"no {kind.__name__} was given to the screens") from None
+        if not isinstance(found, kind):
+            raise TypeError(f"the service registered as {kind.__name__} is a {type(found).__name__}")
+        return found
+
+
+ScreenFactory = Callable[[ScreenContext], QWidget]
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenSpec:
+    key: str
+    title: str
+    permission: Permission
+    factory: ScreenFactory
+    icon: str = ""
+    order: int = 100
+    touch: bool = False
+    shortcut_hint: str = ""
+
+    @property
+    def object_name(self) -> str:
+        return f"screen_{self.key}"
+
+    @property
+    def nav_name(self) -> str:
+        return f"nav_{self.key}"
+
+
+class ScreenRegistry:
+    def __init__(self) -> None:
+        self._specs: dict[str, ScreenSpec] = {}
+
+    def register(self, spec: ScreenSpec) -> None:
+        if spec.key in self._specs:
+            raise ValueError(f"a screen with key {spec.key!r} is already registered")
+        self._specs[spec.key] = spec
+
+    def specs(self) -> list[ScreenSpec]:
+        return sorted(self._specs.values(), key=lambda s: (s.order, s.key))
+
+    def visible_for(self, grants: Grants) -> list[ScreenSpec]:
+        return [spec for spec in self.specs() if grants.allows(spec.permission)]

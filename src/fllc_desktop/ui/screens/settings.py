@@ -1,0 +1,199 @@
+"""Settings (admin): the server's typed settings as a form, checked here and by the server."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fllc_desktop.api.errors import ApiError, OfflineError, ValidationError
+from fllc_desktop.qt.services import SettingsService
+from fllc_desktop.ui.screens.registry import ScreenContext
+from fllc_desktop.ui.widgets.form import ErrorForm
+
+JsonObject = dict[str, Any]
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+RATE_LIMIT = re.compile(r"^\s*\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?\s*$", re.I)
+
+
+def _spin(name: str, low: int, high: int, parent: QWidget, special: str = "") -> QSpinBox:
+    box = QSpinBox(parent)
+    box.setObjectName(name)
+    box.setRange(low, high)
+    if special:
+        box.setSpecialValueText(special)
+    return box
+
+
+class SettingsScreen(QWidget):
+    def __init__(self, settings: SettingsService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("screen_settings")
+        self._settings = settings
+        self.loaded: JsonObject = {}
+        self.form = ErrorForm("settings_form", self)
+        self._build_fields()
+        self.save_button = QPushButton("&Save settings", self)
+        self.save_button.setObjectName("settings_save")
+        self.save_button.setDefault(True)
+        self.revert_button = QPushButton("Re&vert", self)
+        self.revert_button.setObjectName("settings_revert")
+        self.status = QLabel(self)
+        self.status.setObjectName("settings_status")
+        self.status.setProperty("role", "muted")
+        self.save_button.clicked.connect(self.on_save_clicked)
+        self.revert_button.clicked.connect(lambda: self.load(self.loaded))
+        self._lay_out()
+        self.reload()
+
+    def _build_fields(self) -> None:
+        self.company_name = QLineEdit(self)
+        self.currency = QLineEdit(self)
+        self.currency.setMaxLength(3)
+        self.currency.setPlaceholderText("USD")
+        self.threshold = _spin("field_default_low_stock_threshold", 0, 1_000_000, self)
+        self.location = _spin("field_default_location_id", 0, 2_000_000_000, self, "None")
+        self.rate_limit = QLineEdit(self)
+        self.rate_limit.setPlaceholderText("1200/minute")
+        self.access_minutes = _spin("field_access_token_minutes", 1, 15, self)
+        self.refresh_days = _spin("field_refresh_token_days", 1, 90, self)
+        self.tolerance = QDoubleSpinBox(self)
+        self.tolerance.setObjectName("field_over_receipt_tolerance_percent")
+        self.tolerance.setRange(0, 100)
+        self.tolerance.setDecimals(2)
+        self.tolerance.setSuffix(" %")
+        self.batch = _spin("field_sync_batch_limit", 1, 5000, self)
+        for key, label, widget in (
+            ("company_name", "&Company name", self.company_name), ("currency", "C&urrency", self.currency),
+            ("default_low_stock_threshold", "&Low stock threshold", self.threshold),
+            ("default_location_id", "Default &location id", self.location),
+            ("rate_limit", "&Rate limit", self.rate_limit),
+            ("access_token_minutes", "&Access token minutes", self.access_minutes),
+            ("refresh_token_days", "Re&fresh token days", self.refresh_days),
+            ("over_receipt_tolerance_percent", "&Over-receipt tolerance", self.tolerance),
+            ("sync_batch_limit", "Sync &batch limit", self.batch),
+        ):
+            self.form.add_field(key, label, widget)
+
+    def _lay_out(self) -> None:
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        inner = QWidget(scroll)
+        inner_layout = QVBoxLayout(inner)
+        inner_layout.addWidget(self.form)
+        inner_layout.addStretch(1)
+        scroll.setWidget(inner)
+        self.form.setMaximumWidth(640)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addLayout(buttons)
+
+    # -- values -----------------------------------------------------------------------------------
+    def reload(self) -> None:
+        self.status.setText("Loading…")
+        self._settings.load(self.on_settings_loaded, self.on_settings_errored, owner=self)
+
+    def on_settings_loaded(self, values: JsonObject) -> None:
+        self.loaded = dict(values)
+        self.load(values)
+        self.status.setText("")
+
+    def load(self, values: JsonObject) -> None:
+        self.form.clear_errors()
+        self.company_name.setText(str(values.get("company_name") or ""))
+        self.currency.setText(str(values.get("currency") or ""))
+        self.threshold.setValue(int(values.get("default_low_stock_threshold") or 0))
+        self.location.setValue(int(values.get("default_location_id") or 0))
+        self.rate_limit.setText(str(values.get("rate_limit") or ""))
+        self.access_minutes.setValue(int(values.get("access_token_minutes") or 15))
+        self.refresh_days.setValue(int(values.get("refresh_token_days") or 14))
+        self.tolerance.setValue(float(values.get("over_receipt_tolerance_percent") or 0))
+        self.batch.setValue(int(values.get("sync_batch_limit") or 1000))
+
+    def values(self) -> JsonObject:
+        return {
+            "company_name": self.company_name.text().strip(),
+            "currency": self.currency.text().strip(),
+            "default_low_stock_threshold": self.threshold.value(),
+            "default_location_id": self.location.value() or None,
+            "rate_limit": self.rate_limit.text().strip(),
+            "access_token_minutes": self.access_minutes.value(),
+            "refresh_token_days": self.refresh_days.value(),
+            "over_receipt_tolerance_percent": f"{self.tolerance.value():.2f}",
+            "sync_batch_limit": self.batch.value(),
+        }
+
+    def changes(self) -> JsonObject:
+        return {key: value for key, value in self.values().items() if not _same(value, self.loaded.get(key))}
+
+    # -- saving -----------------------------------------------------------------------------------
+    def on_save_clicked(self) -> None:
+        changes = self.changes()
+        errors = check_settings(changes)
+        if errors:
+            self.form.show_errors(errors)
+            self.status.setText("Please correct the marked fields.")
+            return
+        if not changes:
+            self.status.setText("Nothing to save.")
+            return
+        self.form.clear_errors()
+        self.save_button.setEnabled(False)
+        self.status.setText("Saving…")
+        self._settings.save(changes, self.on_settings_saved, self.on_settings_errored, owner=self)
+
+    def on_settings_saved(self, values: JsonObject) -> None:
+        self.save_button.setEnabled(True)
+        self.on_settings_loaded(values)
+        self.status.setText("Saved.")
+
+    def on_settings_errored(self, error: ApiError) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(error, ValidationError):
+            self.form.show_errors(error.field_errors)
+            self.status.setText("The server did not accept some values: see the marked fields.")
+        elif isinstance(error, OfflineError):
+            self.status.setText("Offline: nothing was saved. Your changes are still in the form.")
+        else:
+            self.status.setText(f"{error.title}: {error.message}")
+
+
+def check_settings(values: JsonObject) -> dict[str, list[str]]:
+    """The checks the spin boxes cannot enforce, mirrored from the server's schema."""
+    errors: dict[str, list[str]] = {}
+    if "company_name" in values and not values["company_name"]:
+        errors["company_name"] = ["is required"]
+    if "currency" in values and not CURRENCY.match(values["currency"]):
+        errors["currency"] = ["three capital letters, e.g. USD"]
+    if "rate_limit" in values and not RATE_LIMIT.match(values["rate_limit"]):
+        errors["rate_limit"] = ["use the form '<count>/<period>', e.g. '600/minute'"]
+    return errors
+
+
+def _same(value: Any, loaded: Any) -> bool:
+    if isinstance(value, str) and value and loaded is not None:
+        try:
+            return Decimal(value) == Decimal(str(loaded))
+        except ArithmeticError:
+            return value == str(loaded)
+    return bool(value == loaded)
+
+
+def build_settings_screen(context: ScreenContext) -> QWidget:
+    return SettingsScreen(context.service(SettingsService))

@@ -1,0 +1,127 @@
+"""The signed-in part of the window: navigation built from the registry and the user's grants,
+the banners, and the stack of screens."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fllc_desktop.domain.permissions import Role
+from fllc_desktop.ui.screens.registry import ScreenContext, ScreenRegistry, ScreenSpec
+from fllc_desktop.ui.theme import icon
+from fllc_desktop.ui.widgets.banner import Banner
+
+
+def _repolish(widget: QWidget) -> None:
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+class Shell(QWidget):
+    sig_sign_out_requested = Signal()
+
+    def __init__(
+        self, registry: ScreenRegistry, context: ScreenContext, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("shell")
+        self.specs: list[ScreenSpec] = registry.visible_for(context.grants)
+        self.screens: dict[str, QWidget] = {}
+        self.nav_buttons: dict[str, QToolButton] = {}
+        self.offline_banner = Banner("banner_offline", "offline", closable=False, parent=self)
+        self.notice_banner = Banner("banner_notice", "error", parent=self)
+        self.keyring_banner = Banner("banner_keyring", "info", parent=self)
+        self.stack = QStackedWidget(self)
+        self.stack.setObjectName("screen_stack")
+        self.nav = self._build_nav(context)
+        self._lay_out()
+        if context.user.role == Role.STAFF.value:
+            self.setProperty("touch", True)  # staff work on tablets: every target 44 px
+        _repolish(self)
+        if self.specs:
+            self.show_screen(self.specs[0].key)
+
+    def _build_nav(self, context: ScreenContext) -> QFrame:
+        nav = QFrame(self)
+        nav.setObjectName("nav")
+        layout = QVBoxLayout(nav)
+        layout.setContentsMargins(8, 12, 8, 12)
+        layout.setSpacing(4)
+        group = QButtonGroup(nav)
+        for number, spec in enumerate(self.specs, start=1):
+            button = self._nav_button(nav, spec.nav_name, spec.title, spec.icon)
+            group.addButton(button)
+            button.clicked.connect(lambda _checked=False, key=spec.key: self.show_screen(key))
+            self._make_screen(spec, context)
+            if number <= 9:
+                shortcut = QKeySequence(f"Ctrl+{number}")
+                QShortcut(shortcut, self, lambda key=spec.key: self.show_screen(key))
+                keys = shortcut.toString(QKeySequence.SequenceFormat.NativeText)
+                button.setToolTip(f"{spec.title} ({keys})")
+            layout.addWidget(button)
+            self.nav_buttons[spec.key] = button
+        if not self.specs:
+            empty = QLabel("Your role has no screens\nin this version.", nav)
+            empty.setObjectName("nav_empty")
+            layout.addWidget(empty)
+        layout.addStretch(1)
+        sign_out = self._nav_button(nav, "nav_sign_out", "Sign out", "sign_out", checkable=False)
+        sign_out.setToolTip("Sign out (Ctrl+Shift+L)")
+        sign_out.clicked.connect(self.sig_sign_out_requested)
+        QShortcut(QKeySequence("Ctrl+Shift+L"), self, self.sig_sign_out_requested.emit)
+        layout.addWidget(sign_out)
+        return nav
+
+    def _nav_button(
+        self, parent: QWidget, name: str, text: str, icon_name: str, *, checkable: bool = True
+    ) -> QToolButton:
+        button = QToolButton(parent)
+        button.setObjectName(name)
+        button.setText(text)
+        button.setIcon(icon(icon_name))
+        button.setIconSize(QSize(24, 24))
+        button.setCheckable(checkable)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        return button
+
+    def _make_screen(self, spec: ScreenSpec, context: ScreenContext) -> None:
+        screen = spec.factory(context)
+        screen.setObjectName(spec.object_name)
+        if spec.touch:
+            screen.setProperty("touch", True)
+        self.stack.addWidget(screen)
+        self.screens[spec.key] = screen
+
+    def _lay_out(self) -> None:
+        right = QVBoxLayout()
+        right.setContentsMargins(12, 8, 12, 8)
+        for banner in (self.offline_banner, self.notice_banner, self.keyring_banner):
+            right.addWidget(banner)
+        right.addWidget(self.stack, 1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addLayout(right, 1)
+
+    @property
+    def current_key(self) -> str | None:
+        for key, screen in self.screens.items():
+            if screen is self.stack.currentWidget():
+                return key
+        return None
+
+    def show_screen(self, key: str) -> None:
+        self.stack.setCurrentWidget(self.screens[key])
+        self.nav_buttons[key].setChecked(True)
