@@ -23,11 +23,12 @@ from fllc_server.purchasing.endpoints import router as purchasing_router
 from fllc_server.settings.endpoints import router as settings_router
 from fllc_server.settings.service import load_runtime
 from fllc_server.state import AppState
+from fllc_server.stock.endpoints import router as stock_router
 from fllc_server.users.endpoints import router as users_router
 
 ROUTERS = [
     health_router, auth_router, users_router, settings_router, audit_router, catalog_router,
-    purchasing_router,
+    purchasing_router, stock_router,
 ]
 
 

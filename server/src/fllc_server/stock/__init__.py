@@ -1,0 +1,1 @@
+"""Stock: intake, adjustments, counts and transfers as movements; levels per location."""

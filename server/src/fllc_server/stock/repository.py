@@ -1,0 +1,205 @@
+"""All stock queries. Quantities change only through atomic `x = x + :delta` statements, so
+concurrent movements never lose an update; the product row is always locked first (deadlock-free
+order: products → stock_levels → inventory_log)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, and_, func, select, update
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fllc_server.models import (
+    InventoryMovement,
+    Location,
+    Product,
+    PurchaseOrderLine,
+    StockLevel,
+    utcnow,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MovementFilter:
+    product_id: int | None = None
+    location_id: int | None = None
+    reason: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LevelRow:
+    location_id: int
+    location_code: str
+    location_name: str
+    quantity: int
+
+
+class StockRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    async def product(
+        self, *, product_id: int | None = None, sku: str | None = None, barcode: str | None = None
+    ) -> Product | None:
+        query = select(Product).where(Product.deleted_at.is_(None))
+        if product_id is not None:
+            query = query.where(Product.id == product_id)
+        elif sku is not None:
+            query = query.where(Product.sku == sku)
+        else:
+            query = query.where(Product.barcode == barcode)
+        return await self.session.scalar(query)
+
+    async def location(self, location_id: int) -> Location | None:
+        query = select(Location).where(Location.id == location_id, Location.deleted_at.is_(None))
+        return await self.session.scalar(query)
+
+    async def first_location(self) -> Location | None:
+        query = select(Location).where(Location.deleted_at.is_(None)).order_by(Location.id).limit(1)
+        return await self.session.scalar(query)
+
+    async def purchase_order_line(self, line_id: int) -> PurchaseOrderLine | None:
+        return await self.session.get(PurchaseOrderLine, line_id)
+
+    # -- atomic quantity changes -------------------------------------------------------------
+
+    async def lock_product(self, product_id: int) -> None:
+        """Take the product row's write lock (a no-op update works on every backend)."""
+        await self.add_to_product(product_id, 0)
+
+    async def add_to_product(self, product_id: int, delta: int) -> None:
+        statement = (
+            update(Product)
+            .where(Product.id == product_id)
+            .values(quantity_on_hand=Product.quantity_on_hand + delta)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(statement)
+
+    async def add_to_level(self, product_id: int, location_id: int, delta: int) -> None:
+        """Upsert: create the (product, location) level or add `delta` to it, in one statement."""
+        values = {
+            "product_id": product_id,
+            "location_id": location_id,
+            "quantity": delta,
+            "updated_at": utcnow(),
+        }
+        if self._dialect() == "sqlite":
+            sqlite_stmt = sqlite_insert(StockLevel).values(values)
+            sqlite_stmt = sqlite_stmt.on_conflict_do_update(
+                index_elements=["product_id", "location_id"],
+                set_={
+                    "quantity": StockLevel.quantity + sqlite_stmt.excluded.quantity,
+                    "updated_at": sqlite_stmt.excluded.updated_at,
+                },
+            )
+            await self.session.execute(sqlite_stmt)
+            return
+        mysql_stmt = mysql_insert(StockLevel).values(values)
+        mysql_stmt = mysql_stmt.on_duplicate_key_update(
+            quantity=StockLevel.quantity + mysql_stmt.inserted.quantity,
+            updated_at=mysql_stmt.inserted.updated_at,
+        )
+        await self.session.execute(mysql_stmt)
+
+    async def take_from_level(self, product_id: int, location_id: int, quantity: int) -> bool:
+        """Remove `quantity` only if that much is there; False (and no change) otherwise."""
+        statement = (
+            update(StockLevel)
+            .where(
+                StockLevel.product_id == product_id,
+                StockLevel.location_id == location_id,
+                StockLevel.quantity >= quantity,
+            )
+            .values(quantity=StockLevel.quantity - quantity, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        result = await self.session.execute(statement)
+        return bool(getattr(result, "rowcount", 0))
+
+    async def add_movement(self, movement: InventoryMovement) -> InventoryMovement:
+        self.session.add(movement)
+        await self.session.flush()
+        return movement
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def quantity_on_hand(self, product_id: int) -> int:
+        value = await self.session.scalar(
+            select(Product.quantity_on_hand).where(Product.id == product_id)
+        )
+        return int(value or 0)
+
+    async def level_quantity(self, product_id: int, location_id: int) -> int:
+        value = await self.session.scalar(
+            select(StockLevel.quantity).where(
+                StockLevel.product_id == product_id, StockLevel.location_id == location_id
+            )
+        )
+        return int(value or 0)
+
+    async def level_quantities(self, location_id: int, product_ids: Sequence[int]) -> dict[int, int]:
+        rows = await self.session.execute(
+            select(StockLevel.product_id, StockLevel.quantity).where(
+                StockLevel.location_id == location_id, StockLevel.product_id.in_(product_ids)
+            )
+        )
+        return {int(pid): int(qty) for pid, qty in rows}
+
+    async def existing_product_ids(self, product_ids: Sequence[int]) -> set[int]:
+        rows = await self.session.scalars(
+            select(Product.id).where(Product.id.in_(product_ids), Product.deleted_at.is_(None))
+        )
+        return set(rows)
+
+    async def levels(self, product_id: int) -> list[LevelRow]:
+        rows = await self.session.execute(
+            select(StockLevel.location_id, Location.code, Location.name, StockLevel.quantity)
+            .join(Location, Location.id == StockLevel.location_id)
+            .where(StockLevel.product_id == product_id)
+            .order_by(Location.code)
+        )
+        return [LevelRow(int(a), str(b), str(c), int(d)) for a, b, c, d in rows]
+
+    async def movements(
+        self, filters: MovementFilter, *, offset: int, limit: int
+    ) -> tuple[list[InventoryMovement], int]:
+        condition = _movement_condition(filters)
+        total = await self.session.scalar(
+            select(func.count()).select_from(InventoryMovement).where(condition)
+        )
+        query: Select[InventoryMovement] = (
+            select(InventoryMovement)
+            .where(condition)
+            .order_by(InventoryMovement.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        rows = await self.session.scalars(query)
+        return list(rows), int(total or 0)
+
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+
+def _movement_condition(filters: MovementFilter) -> ColumnElement[bool]:
+    parts: list[ColumnElement[bool]] = []
+    if filters.product_id is not None:
+        parts.append(InventoryMovement.product_id == filters.product_id)
+    if filters.location_id is not None:
+        parts.append(InventoryMovement.location_id == filters.location_id)
+    if filters.reason is not None:
+        parts.append(InventoryMovement.reason == filters.reason)
+    if filters.since is not None:
+        parts.append(InventoryMovement.created_at >= filters.since)
+    if filters.until is not None:
+        parts.append(InventoryMovement.created_at < filters.until)
+    return and_(True, *parts)
