@@ -40,7 +40,9 @@ class LocationPicker(QWidget):
         self.combo.clear()
         self.combo.addItem(self._none_text, None)
         for location in locations:
-            self.combo.addItem(f"{location['code']} — {location.get('name') or ''}".strip(" —"), location["id"])
+            self.combo.addItem(
+                f"{location['code']} — {location.get('name') or ''}".strip(" —"), location["id"]
+            )
         self.combo.blockSignals(False)
         self.set_location(current)
 

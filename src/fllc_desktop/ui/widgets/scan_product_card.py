@@ -41,9 +41,13 @@ class ProductCard(QFrame):
         if with_stock_tables:
             self.levels = _table(f"{name}_levels", ["Location", "Quantity"], self)
             self.movements = _table(f"{name}_movements", ["When", "Change", "Reason", "Location"], self)
-            layout.addWidget(_label(f"{name}_levels_title", 13, bold=True, text="Stock per location", parent=self))
+            layout.addWidget(
+                _label(f"{name}_levels_title", 13, bold=True, text="Stock per location", parent=self)
+            )
             layout.addWidget(self.levels)
-            layout.addWidget(_label(f"{name}_movements_title", 13, bold=True, text="Recent movements", parent=self))
+            layout.addWidget(
+                _label(f"{name}_movements_title", 13, bold=True, text="Recent movements", parent=self)
+            )
             layout.addWidget(self.movements, 1)
         layout.addWidget(self.note)
         self.clear("Scan a product")
@@ -68,8 +72,13 @@ class ProductCard(QFrame):
         self.note.setText(text)
 
     def show_levels(self, levels: Sequence[JsonObject]) -> None:
-        rows = [[str(lv.get("location_code") or lv.get("location_name") or lv.get("location_id")),
-                 str(lv.get("quantity", ""))] for lv in levels]
+        rows = [
+            [
+                str(lv.get("location_code") or lv.get("location_name") or lv.get("location_id")),
+                str(lv.get("quantity", "")),
+            ]
+            for lv in levels
+        ]
         _fill(self.levels, rows)
 
     def show_movements(self, movements: Sequence[JsonObject], location_codes: dict[int, str]) -> None:
