@@ -124,7 +124,7 @@ class Change:
         entity_id = wire.get("entity_id", wire.get("id", data.get("id")))
         return cls(
             seq=int(wire["seq"]),
-            entity=str(wire.get("entity") or wire.get("type")),
+            entity=str(wire.get("entity") or wire.get("entity_type") or wire.get("type")),
             entity_id=entity_id,
             deleted=bool(wire.get("deleted")) or op in {"delete", "deleted", "tombstone"},
             data=dict(data),

@@ -40,9 +40,12 @@ class StockApi:
         return Page.from_wire(self._connection.call("GET", f"{STOCK}/movements", params=params))
 
     def levels(self, product_id: int) -> Page:
-        """Stock of one product per location."""
-        params = {"product_id": product_id, "per_page": 200}
-        return Page.from_wire(self._connection.call("GET", f"{STOCK}/levels", params=params))
+        """Stock of one product per location. The server answers ``{product_id, quantity_on_hand,
+        levels: [...]}``; the levels come back as a one-page list."""
+        answer = self._connection.call("GET", f"{STOCK}/levels", params={"product_id": product_id})
+        if isinstance(answer, dict) and isinstance(answer.get("levels"), list):
+            answer = {"data": answer["levels"], "meta": {"page": 1, "pages": 1}}
+        return Page.from_wire(answer)
 
     def _post(self, path: str, body: JsonObject, idempotency_key: str | None) -> JsonObject:
         answer = self._connection.call("POST", path, json=body, idempotency_key=idempotency_key)
