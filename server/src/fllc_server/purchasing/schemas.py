@@ -7,9 +7,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, StringConstraints, model_validator
+from pydantic import AliasChoices, Field, PlainSerializer, StringConstraints, model_validator
 
 from fllc_server.kit.schemas import Money, RequestSchema, ResponseSchema
+
+# A computed sum (quantity x price): a decimal string like Money, without Money's input bounds.
+Amount = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json")]
 
 MAX_QUANTITY = 1_000_000
 Quantity = Annotated[int, Field(gt=0, le=MAX_QUANTITY, strict=True)]
@@ -149,7 +152,7 @@ class PurchaseOrderOut(ResponseSchema):
     created_at: dt.datetime
     updated_at: dt.datetime
     lines: list[PurchaseOrderLineOut]
-    total: Money
+    total: Amount
 
 
 class ReceivedMovement(ResponseSchema):
@@ -181,14 +184,14 @@ class SuggestionLine(ResponseSchema):
     on_order: int
     suggested_quantity: int
     unit_cost: Money
-    line_total: Money
+    line_total: Amount
 
 
 class SupplierSuggestion(ResponseSchema):
     supplier_id: int | None
     supplier_name: str | None
     lines: list[SuggestionLine]
-    total: Money
+    total: Amount
 
 
 def money(value: Decimal) -> Decimal:
