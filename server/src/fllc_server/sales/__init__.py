@@ -1,0 +1,1 @@
+"""Sales records: customers with addresses, orders with items, reviews; idempotent order creation."""

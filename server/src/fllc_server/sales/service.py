@@ -1,0 +1,218 @@
+"""Sales rules: reads of customers, orders and reviews, and idempotent order creation.
+
+`OrderService(session, state).create_order(data, actor_id=..., op_id=...)` records a sale and takes
+its items out of stock with `sale` movements through the stock service (so quantity_on_hand,
+stock levels, the change log and `stock.changed` events stay consistent). It is idempotent on
+(source, external_ref): the same sale sent again returns the first order and moves no stock; an
+op_id (REST Idempotency-Key) is stamped on the movements and made exactly-once by the caller's
+`run_command`. It never commits: the caller's transaction does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fllc_server.audit import service as audit
+from fllc_server.kit.errors import BadRequest, Conflict, NotFound
+from fllc_server.models import Address, Customer, Order, OrderItem, Product
+from fllc_server.sales.repository import ItemRow, OrderFilter, ReviewFilter, SalesRepository
+from fllc_server.sales.schemas import (
+    AddressOut,
+    CustomerOut,
+    OrderCreate,
+    OrderItemCreate,
+    OrderItemOut,
+    OrderOut,
+    ReviewOut,
+)
+from fllc_server.state import AppState
+from fllc_server.stock.service import StockService
+
+CENT = Decimal("0.01")
+MAX_ORDER_TOTAL = Decimal("9999999999.99")  # orders.total is NUMERIC(12, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecorded:
+    order: OrderOut
+    created: bool  # False: (source, external_ref) named an order recorded before
+
+
+def render_order(order: Order, rows: Sequence[ItemRow]) -> OrderOut:
+    items = [
+        OrderItemOut(
+            id=item.id,
+            product_id=item.product_id,
+            sku=sku,
+            name=name,
+            quantity=item.quantity,
+            unit_price=item.unit_price,
+            line_total=(item.unit_price * item.quantity).quantize(CENT),
+        )
+        for item, sku, name in rows
+        if item.order_id == order.id
+    ]
+    return OrderOut(
+        id=order.id,
+        number=order.number,
+        customer_id=order.customer_id,
+        status=order.status,
+        source=order.source,
+        external_ref=order.external_ref,
+        total=order.total,
+        created_at=order.created_at,
+        items=items,
+    )
+
+
+def render_customer(customer: Customer, addresses: Sequence[Address]) -> CustomerOut:
+    return CustomerOut(
+        id=customer.id,
+        name=customer.name,
+        email=customer.email,
+        phone=customer.phone,
+        created_at=customer.created_at,
+        addresses=[AddressOut.model_validate(a) for a in addresses if a.customer_id == customer.id],
+    )
+
+
+class SalesReads:
+    def __init__(self, session: AsyncSession) -> None:
+        self.sales = SalesRepository(session)
+
+    async def customers(self, *, offset: int, limit: int, q: str | None) -> tuple[list[CustomerOut], int]:
+        rows, total = await self.sales.customers(offset=offset, limit=limit, q=q)
+        addresses = await self.sales.addresses([c.id for c in rows])
+        return [render_customer(c, addresses) for c in rows], total
+
+    async def customer(self, customer_id: int) -> CustomerOut:
+        customer = await self.sales.customer(customer_id)
+        if customer is None:
+            raise NotFound(f"No customer with id {customer_id}", code="customer_not_found")
+        return render_customer(customer, await self.sales.addresses([customer.id]))
+
+    async def orders(self, filters: OrderFilter, *, offset: int, limit: int) -> tuple[list[OrderOut], int]:
+        rows, total = await self.sales.orders(filters, offset=offset, limit=limit)
+        items = await self.sales.items([o.id for o in rows])
+        return [render_order(o, items) for o in rows], total
+
+    async def order(self, order_id: int) -> OrderOut:
+        order = await self.sales.order(order_id)
+        if order is None:
+            raise NotFound(f"No order with id {order_id}", code="order_not_found")
+        return render_order(order, await self.sales.items([order.id]))
+
+    async def reviews(self, filters: ReviewFilter, *, offset: int, limit: int) -> tuple[list[ReviewOut], int]:
+        rows, total = await self.sales.reviews(filters, offset=offset, limit=limit)
+        return [ReviewOut.model_validate(r) for r in rows], total
+
+
+class OrderService:
+    def __init__(self, session: AsyncSession, state: AppState) -> None:
+        self.session = session
+        self.state = state
+        self.sales = SalesRepository(session)
+
+    async def find_recorded(self, data: OrderCreate) -> OrderOut | None:
+        """The order this sale's (source, external_ref) already names, if any."""
+        if data.external_ref is None:
+            return None
+        order = await self.sales.order_by_ref(data.source, data.external_ref)
+        return None if order is None else render_order(order, await self.sales.items([order.id]))
+
+    async def create_order(
+        self, data: OrderCreate, *, actor_id: int | None, op_id: str | None = None
+    ) -> OrderRecorded:
+        recorded = await self.find_recorded(data)
+        if recorded is not None:
+            return OrderRecorded(recorded, created=False)
+        await self._check_customer(data.customer_id)
+        products = await self._products(data.items)
+        stock = StockService(self.session, self.state, actor_id=actor_id, op_id=op_id)
+        location = await stock.resolve_location(data.location_id)
+        _check_total(data, products)
+        order = await self._insert_order(data)
+        items = [await self._add_item(order, line, products[line.product_id]) for line in data.items]
+        order.total = sum((i.unit_price * i.quantity for i in items), Decimal("0")).quantize(CENT)
+        await self._take_out_of_stock(stock, location.id, order, items, data.allow_negative_stock)
+        rows = [(i, products[i.product_id].sku, products[i.product_id].name) for i in items]
+        result = render_order(order, rows)
+        await audit.record(
+            self.session, actor_id=actor_id, action="order.create", entity_type="order",
+            entity_id=order.id, after=result.model_dump(mode="json"),
+        )
+        return OrderRecorded(result, created=True)
+
+    async def _insert_order(self, data: OrderCreate) -> Order:
+        order = Order(
+            number="tmp-" + uuid.uuid4().hex[:28],
+            customer_id=data.customer_id,
+            status="placed",
+            source=data.source,
+            external_ref=data.external_ref,
+        )
+        try:
+            await self.sales.add(order)
+        except IntegrityError as exc:  # the same (source, external_ref) committed meanwhile
+            raise Conflict(
+                "The same sale is being recorded by another request; send it again",
+                code="order_in_progress",
+            ) from exc
+        order.number = f"SO-{order.created_at.year}-{order.id:06d}"
+        return order
+
+    async def _add_item(self, order: Order, line: OrderItemCreate, product: Product) -> OrderItem:
+        unit_price = line.unit_price if line.unit_price is not None else product.price
+        item = OrderItem(
+            order_id=order.id, product_id=product.id, quantity=line.quantity, unit_price=unit_price
+        )
+        await self.sales.add(item)
+        return item
+
+    @staticmethod
+    async def _take_out_of_stock(
+        stock: StockService, location_id: int, order: Order, items: list[OrderItem], allow_negative: bool
+    ) -> None:
+        """One `sale` movement per item; products locked in id order, so sales never deadlock."""
+        for item in sorted(items, key=lambda i: (i.product_id, i.id)):
+            await stock.move(
+                item.product_id, location_id, -item.quantity, "sale", order_id=order.id,
+                allow_negative=allow_negative, note=f"Sold on {order.number}",
+            )
+
+    async def _check_customer(self, customer_id: int | None) -> None:
+        if customer_id is not None and await self.sales.customer(customer_id) is None:
+            raise NotFound(f"No customer with id {customer_id}", code="customer_not_found")
+
+    async def _products(self, lines: Sequence[OrderItemCreate]) -> dict[int, Product]:
+        wanted = {line.product_id for line in lines}
+        found = await self.sales.live_products(sorted(wanted))
+        missing = sorted(wanted - set(found))
+        if missing:
+            raise NotFound(
+                f"No product with id {missing[0]}",
+                code="product_not_found",
+                details=[{"product_id": product_id} for product_id in missing],
+            )
+        return found
+
+
+def _check_total(data: OrderCreate, products: dict[int, Product]) -> None:
+    total = sum(
+        (
+            (line.unit_price if line.unit_price is not None else products[line.product_id].price)
+            * line.quantity
+            for line in data.items
+        ),
+        Decimal("0"),
+    )
+    if total > MAX_ORDER_TOTAL:
+        raise BadRequest(
+            f"An order's total may be at most {MAX_ORDER_TOTAL}", code="order_total_too_large"
+        )
