@@ -20,6 +20,7 @@ from fllc_server.observability.logging import configure_logging
 from fllc_server.observability.middleware import RequestContextMiddleware
 from fllc_server.observability.ratelimit_middleware import RateLimitMiddleware
 from fllc_server.purchasing.endpoints import router as purchasing_router
+from fllc_server.sales.endpoints import router as sales_router
 from fllc_server.settings.endpoints import router as settings_router
 from fllc_server.settings.service import load_runtime
 from fllc_server.state import AppState
@@ -28,7 +29,7 @@ from fllc_server.users.endpoints import router as users_router
 
 ROUTERS = [
     health_router, auth_router, users_router, settings_router, audit_router, catalog_router,
-    purchasing_router, stock_router,
+    purchasing_router, sales_router, stock_router,
 ]
 
 
