@@ -25,11 +25,12 @@ from fllc_server.settings.endpoints import router as settings_router
 from fllc_server.settings.service import load_runtime
 from fllc_server.state import AppState
 from fllc_server.stock.endpoints import router as stock_router
+from fllc_server.sync.endpoints import router as sync_router
 from fllc_server.users.endpoints import router as users_router
 
 ROUTERS = [
     health_router, auth_router, users_router, settings_router, audit_router, catalog_router,
-    purchasing_router, sales_router, stock_router,
+    purchasing_router, sales_router, stock_router, sync_router,
 ]
 
 

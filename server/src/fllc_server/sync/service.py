@@ -1,0 +1,245 @@
+"""Push: apply a device's ops in order, each exactly once and in its own savepoint.
+Pull: the change log after a cursor, collapsed per entity to its current state.
+
+Pushing a batch:
+- the batch is checked whole first: more than `max_sync_batch` ops → 413; an unknown kind or a
+  payload that does not fit its kind's schema → 400 and nothing is applied;
+- each op runs through `sync.kinds.execute_command` (the REST write's code path) inside a
+  SAVEPOINT: a refused op rolls back alone and the others stand;
+- `applied` / `duplicate` (the first result again) / `rejected` (error code + message; also a
+  foreign op_id: `op_owner_mismatch`, or a kind the author's current role lacks:
+  `permission_denied`) / `conflict` (a stale base_version: `current` is the entity now).
+  Rejected and conflicting ops are not recorded: the same op_id may be pushed again later.
+
+Retention: the change log keeps the newest `change_log_retention` seqs; older rows are pruned
+after a push and the highest pruned seq (the floor) is kept in the settings table. A pull with
+`since` below the floor gets 410 `cursor_expired`: resync from scratch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fllc_server.auth.dependencies import CurrentUser
+from fllc_server.kit.commands import DuplicateCommand, replay
+from fllc_server.kit.errors import AppError, PayloadTooLarge, ValidationFailed
+from fllc_server.models import AppliedOp, Change, utcnow
+from fllc_server.sync.kinds import CommandKind, execute_command, get_kind, kind_names
+from fllc_server.sync.repository import ChangeLogRepository
+from fllc_server.sync.schemas import (
+    ChangeOut,
+    ChangesOut,
+    CursorOut,
+    OpError,
+    OpIn,
+    OpResult,
+    PushIn,
+    PushOut,
+)
+from fllc_server.sync.shapes import load_shapes
+
+if TYPE_CHECKING:
+    from fllc_server.state import AppState
+
+# A gap in the seqs right after the cursor is a transaction still in flight (MySQL hands out
+# auto-increment values before commit): wait for it this long before treating it as rolled back.
+GAP_SETTLE = dt.timedelta(seconds=10)
+_HOOKS_KEY = "fllc_after_commit"  # kit.db's after-commit list, trimmed when a savepoint rolls back
+_BUMP_KEY = "catalog_bump_scheduled"
+
+
+class CursorExpiredError(AppError):
+    status_code = 410
+    code = "cursor_expired"
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    op: OpIn
+    kind: CommandKind[Any]
+    payload: BaseModel
+
+
+class SyncService:
+    def __init__(self, session: AsyncSession, state: AppState) -> None:
+        self.session = session
+        self.state = state
+        self.changes = ChangeLogRepository(session)
+
+    # -- push --------------------------------------------------------------------------------
+
+    async def push(self, batch: PushIn, actor: CurrentUser) -> PushOut:
+        limit = self.state.settings.max_sync_batch
+        if len(batch.ops) > limit:
+            raise PayloadTooLarge(
+                f"A batch may hold at most {limit} ops; split it", code="batch_too_large",
+                details=[{"max_ops": limit, "ops": len(batch.ops)}],
+            )
+        commands = parse_commands(batch.ops)
+        await self._begin_for_savepoints()
+        results = [await self._apply(command, actor) for command in commands]
+        await self.prune()
+        return PushOut(results=results)
+
+    async def _apply(self, command: Command, actor: CurrentUser) -> OpResult:
+        op = command.op
+        try:
+            with _hooks_of_savepoint(self.session):
+                async with self.session.begin_nested():
+                    outcome = await execute_command(
+                        self.session, self.state, actor, command.kind, command.payload,
+                        op_id=op.op_id, base_version=op.base_version,
+                    )
+        except DuplicateCommand:
+            return await self._committed_elsewhere(op, actor)
+        except AppError as exc:
+            return refused(op, exc)
+        status = "duplicate" if outcome.replayed else "applied"
+        return OpResult(op_id=op.op_id, status=status, result=outcome.result)
+
+    async def _committed_elsewhere(self, op: OpIn, actor: CurrentUser) -> OpResult:
+        """Another request applied this op_id concurrently: answer with its result."""
+        async with self.state.db.sessions() as fresh:
+            existing = await fresh.get(AppliedOp, op.op_id)
+        if existing is None or existing.result is None:
+            busy = AppError("The same op is being applied; push it again", code="operation_in_progress")
+            return refused(op, busy)
+        try:
+            outcome = replay(existing, user_id=actor.id, request_hash=existing.request_hash)
+        except AppError as exc:
+            return refused(op, exc)
+        return OpResult(op_id=op.op_id, status="duplicate", result=outcome.result)
+
+    async def _begin_for_savepoints(self) -> None:
+        """pysqlite begins a transaction only at the first write, so a SAVEPOINT issued before
+        it would start (and its RELEASE commit) a transaction of its own: begin it now."""
+        if self.session.get_bind().dialect.name == "sqlite":
+            await self.session.execute(text("DELETE FROM change_log WHERE 0"))
+
+    # -- pull --------------------------------------------------------------------------------
+
+    async def pull(self, since: int, limit: int) -> ChangesOut:
+        floor = await self.changes.floor()
+        if since < floor:
+            raise CursorExpiredError(
+                "Your sync cursor is older than the retained change log: resync from scratch",
+                details=[{"since": since, "floor": floor, "seq": await self.changes.newest_seq()}],
+            )
+        rows = settled(await self.changes.after(since, limit + 1), since, utcnow())
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        latest = {(row.entity_type, row.entity_id): row for row in rows}
+        changes = await self._render(sorted(latest.values(), key=lambda row: row.seq))
+        next_since = rows[-1].seq if rows else since
+        return ChangesOut(changes=changes, next_since=next_since, has_more=has_more)
+
+    async def _render(self, rows: list[Change]) -> list[ChangeOut]:
+        shapes: dict[str, dict[int, dict[str, Any]]] = {}
+        for entity_type in {row.entity_type for row in rows}:
+            ids = [r.entity_id for r in rows if r.entity_type == entity_type and r.action == "upsert"]
+            shapes[entity_type] = await load_shapes(self.session, self.state, entity_type, ids)
+        changes = []
+        for row in rows:
+            data = shapes[row.entity_type].get(row.entity_id) if row.action == "upsert" else None
+            changes.append(
+                ChangeOut(
+                    seq=row.seq, entity_type=row.entity_type, entity_id=row.entity_id,
+                    action="upsert" if data is not None else "delete", data=data,
+                )
+            )
+        return changes
+
+    async def cursor(self) -> CursorOut:
+        return CursorOut(seq=await self.changes.newest_seq(), floor=await self.changes.floor())
+
+    # -- retention ---------------------------------------------------------------------------
+
+    async def prune(self) -> int:
+        """Drop changes older than the newest `change_log_retention` seqs (in slices, so that
+        a push pays for it only once in a while). Returns the rows deleted."""
+        retention = self.state.settings.change_log_retention
+        newest = await self.changes.newest_seq()
+        floor = await self.changes.floor()
+        through = newest - retention
+        if through <= floor or through - floor < _prune_slice(retention):
+            return 0
+        return await self.changes.prune_through(through)
+
+
+def _prune_slice(retention: int) -> int:
+    return max(1, min(1000, retention // 100))
+
+
+def parse_commands(ops: list[OpIn]) -> list[Command]:
+    """Check the whole batch before applying anything: unknown kinds and bad payloads are a 400."""
+    commands: list[Command] = []
+    problems: list[dict[str, Any]] = []
+    for index, op in enumerate(ops):
+        kind = get_kind(op.kind)
+        if kind is None:
+            problems.append(
+                {"field": f"ops.{index}.kind", "location": "body", "type": "unknown_kind",
+                 "message": f"unknown op kind {op.kind!r}; known: {', '.join(kind_names())}"}
+            )
+            continue
+        try:
+            commands.append(Command(op, kind, kind.schema.model_validate(op.payload)))
+        except ValidationError as exc:
+            problems.extend(_payload_problems(index, exc))
+    if problems:
+        raise ValidationFailed("The batch is not valid; nothing was applied", details=problems)
+    return commands
+
+
+def _payload_problems(index: int, exc: ValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "field": ".".join([f"ops.{index}.payload", *(str(p) for p in error["loc"])]),
+            "location": "body",
+            "type": error["type"],
+            "message": error["msg"],
+        }
+        for error in exc.errors()
+    ]
+
+
+def refused(op: OpIn, exc: AppError) -> OpResult:
+    error = OpError(code=exc.code, message=exc.message, details=exc.details)
+    current = getattr(exc, "current", None)
+    if isinstance(current, dict):
+        return OpResult(op_id=op.op_id, status="conflict", error=error, current=current)
+    return OpResult(op_id=op.op_id, status="rejected", error=error)
+
+
+def settled(rows: list[Change], since: int, now: dt.datetime) -> list[Change]:
+    """The rows up to the first young gap in the seqs (see GAP_SETTLE). A cursor of 0 has no
+    previous seq to be contiguous with (the log may start anywhere)."""
+    previous = since or None
+    for index, row in enumerate(rows):
+        young = now - row.created_at < GAP_SETTLE
+        if previous is not None and row.seq != previous + 1 and young:
+            return rows[:index]
+        previous = row.seq
+    return rows
+
+
+@contextmanager
+def _hooks_of_savepoint(session: AsyncSession) -> Iterator[None]:
+    """If the block fails, forget the after-commit hooks (events, cache bump) it scheduled."""
+    hooks: list[Any] = session.info.setdefault(_HOOKS_KEY, [])
+    mark, bump = len(hooks), session.info.get(_BUMP_KEY)
+    try:
+        yield
+    except BaseException:
+        del hooks[mark:]
+        if bump is None:
+            session.info.pop(_BUMP_KEY, None)
+        raise
