@@ -94,9 +94,16 @@ _SORT_COLUMNS: dict[str, Any] = {
 }
 
 
-def _order_by(sort: ProductSort) -> list[Any]:
+_TEXT_SORTS = frozenset({"name", "sku"})
+
+
+def _order_by(sort: ProductSort, *, sqlite: bool) -> list[Any]:
+    """Text sorts ignore case on both backends (MariaDB's collation does; SQLite needs NOCASE)."""
     descending = sort.value.startswith("-")
-    key = _SORT_COLUMNS[sort.value.lstrip("-")]
+    name = sort.value.lstrip("-")
+    key = _SORT_COLUMNS[name]
+    if sqlite and name in _TEXT_SORTS:
+        key = key.collate("NOCASE")
     return [key.desc(), Product.id.desc()] if descending else [key.asc(), Product.id.asc()]
 
 
@@ -125,7 +132,9 @@ class ProductRepository(EntityRepository[Product]):
             statement = statement.join(hits, hits.c.id == Product.id)
         total = await self.session.scalar(select(func.count()).select_from(statement.subquery()))
         rows = await self.session.scalars(
-            statement.order_by(*_order_by(query.sort)).offset(query.offset).limit(query.per_page)
+            statement.order_by(*_order_by(query.sort, sqlite=self._sqlite))
+            .offset(query.offset)
+            .limit(query.per_page)
         )
         return rows.all(), int(total or 0)
 

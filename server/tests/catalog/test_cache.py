@@ -1,0 +1,149 @@
+"""Cached search and scan lookup: a repeat is a hit, and any write is visible on the very next read."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fllc_server.kit.changes import record_change
+from fllc_server.models import Product, StockLevel
+
+from .conftest import EAN13
+
+SEARCH = "/api/v1/products"
+SCAN = f"/api/v1/products/by-barcode/{EAN13}"
+
+
+async def _metric(client, cache: str, result: str) -> float:
+    text = (await client.get("/metrics")).text
+    match = re.search(rf'fllc_cache_lookups_total{{cache="{cache}",result="{result}"}} ([0-9.e+]+)', text)
+    return float(match.group(1)) if match else 0.0
+
+
+async def test_a_repeated_search_is_a_hit_with_the_same_body(client, admin, make_product) -> None:
+    await make_product(sku="C-1", name="Cached thing")
+    first = await client.get(SEARCH, params={"q": "cached"}, headers=admin)
+    second = await client.get(SEARCH, params={"q": "cached"}, headers=admin)
+    assert first.headers["X-Cache"] == "miss"
+    assert second.headers["X-Cache"] == "hit"
+    assert second.content == first.content
+    assert second.headers["content-type"] == "application/json"
+    assert await _metric(client, "product_search", "hit") == 1
+    assert await _metric(client, "product_search", "miss") == 1
+
+
+async def test_different_parameters_are_different_answers(client, admin, make_product) -> None:
+    await make_product(sku="C-1", name="Cached thing")
+    await client.get(SEARCH, params={"q": "cached"}, headers=admin)
+    for params in (
+        {"q": "cache"},
+        {"q": "cached", "page": 2},
+        {"q": "cached", "sort": "-name"},
+        {"q": "cached", "per_page": 10},
+        {"q": "cached", "below_reorder": "true"},
+    ):
+        response = await client.get(SEARCH, params=params, headers=admin)
+        assert response.headers["X-Cache"] == "miss", params
+
+
+async def _search_twice(client, headers, q: str) -> list[dict]:
+    """Warm the cache and prove it is warm, so that the read after a write would be a stale hit."""
+    await client.get(SEARCH, params={"q": q}, headers=headers)
+    warm = await client.get(SEARCH, params={"q": q}, headers=headers)
+    assert warm.headers["X-Cache"] == "hit"
+    return warm.json()["data"]
+
+
+async def test_a_create_is_visible_on_the_next_search(client, admin, make_product) -> None:
+    await make_product(sku="WID-1", name="Widget one")
+    assert len(await _search_twice(client, admin, "widget")) == 1
+    await make_product(sku="WID-2", name="Widget two")
+    after = await client.get(SEARCH, params={"q": "widget"}, headers=admin)
+    assert after.headers["X-Cache"] == "miss"
+    assert [p["sku"] for p in after.json()["data"]] == ["WID-1", "WID-2"]
+
+
+async def test_an_update_is_visible_on_the_next_search(client, admin, make_product) -> None:
+    product = await make_product(sku="WID-1", name="Widget one", price="1.00")
+    await _search_twice(client, admin, "widget")
+    await client.patch(f"{SEARCH}/{product['id']}", json={"version": 1, "price": "2.50"}, headers=admin)
+    after = await client.get(SEARCH, params={"q": "widget"}, headers=admin)
+    assert after.json()["data"][0]["price"] == "2.50"
+
+
+async def test_a_delete_is_visible_on_the_next_search(client, admin, make_product) -> None:
+    product = await make_product(sku="WID-1", name="Widget one")
+    await _search_twice(client, admin, "widget")
+    await client.delete(f"{SEARCH}/{product['id']}", headers=admin)
+    after = await client.get(SEARCH, params={"q": "widget"}, headers=admin)
+    assert after.json()["data"] == []
+    assert after.json()["meta"]["total"] == 0
+
+
+async def _receive(app, product_id: int, location_id: int, quantity: int) -> None:
+    """A stock change as the stock service writes it: the quantities and one change record."""
+    state = app.state.fllc
+    async with state.db.transaction() as session:
+        product = await session.get(Product, product_id)
+        assert product is not None
+        product.quantity_on_hand += quantity
+        session.add(StockLevel(product_id=product_id, location_id=location_id, quantity=quantity))
+        await record_change(
+            session, state, entity_type="stock", entity_id=product_id, event_type="stock.changed"
+        )
+
+
+async def test_a_stock_change_is_visible_on_the_next_search_and_scan(
+    app, client, admin, make_product, make_entity
+) -> None:
+    product = await make_product(sku="WID-1", name="Widget one", barcode=EAN13)
+    bin_a = await make_entity("locations", code="A-1", name="Bin A")
+    await _search_twice(client, admin, "widget")
+    await client.get(SCAN, headers=admin)
+    assert (await client.get(SCAN, headers=admin)).headers["X-Cache"] == "hit"
+    await _receive(app, product["id"], bin_a["id"], 12)
+    searched = await client.get(SEARCH, params={"q": "widget"}, headers=admin)
+    assert searched.json()["data"][0]["quantity_on_hand"] == 12
+    scanned = await client.get(SCAN, headers=admin)
+    assert scanned.headers["X-Cache"] == "miss"
+    assert scanned.json()["stock"] == [{"location_id": bin_a["id"], "location_code": "A-1", "quantity": 12}]
+
+
+async def test_a_rolled_back_write_keeps_the_cache(app, client, admin, make_product) -> None:
+    await make_product(sku="WID-1", name="Widget one")
+    await _search_twice(client, admin, "widget")
+    taken = await client.post(SEARCH, json={"sku": "WID-1", "name": "dup", "price": "1"}, headers=admin)
+    assert taken.status_code == 409
+    again = await client.get(SEARCH, params={"q": "widget"}, headers=admin)
+    assert again.headers["X-Cache"] == "hit"
+
+
+async def test_scan_lookup_is_cached_and_counted(client, admin, make_product) -> None:
+    await make_product(sku="SC-1", name="Scanned", barcode=EAN13)
+    first = await client.get(SCAN, headers=admin)
+    second = await client.get(SCAN, headers=admin)
+    assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("miss", "hit")
+    assert first.json() == second.json()
+    assert await _metric(client, "by_barcode", "hit") == 1
+    assert await _metric(client, "by_barcode", "miss") == 1
+
+
+async def test_a_barcode_added_to_a_product_is_found_by_the_next_scan(client, admin, make_product) -> None:
+    product = await make_product(sku="SC-1", name="Scanned")
+    assert (await client.get(SCAN, headers=admin)).status_code == 404
+    await client.patch(f"{SEARCH}/{product['id']}", json={"version": 1, "barcode": EAN13}, headers=admin)
+    found = await client.get(SCAN, headers=admin)
+    assert found.status_code == 200
+    assert found.json()["sku"] == "SC-1"
+
+
+@pytest.mark.parametrize("path", ["categories", "suppliers"])
+async def test_reference_writes_also_refresh_the_answers(
+    client, admin, make_product, make_entity, path
+) -> None:
+    # A category or supplier edit is recorded as a change too: no answer outlives it.
+    await make_product(sku="WID-1", name="Widget one")
+    await _search_twice(client, admin, "widget")
+    await make_entity(path, name="New")
+    after = await client.get(SEARCH, params={"q": "widget"}, headers=admin)
+    assert after.headers["X-Cache"] == "miss"

@@ -1,0 +1,210 @@
+"""GET /api/v1/products: SKU prefix, exact barcode, name words, filters, sort and page meta."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import EAN8, EAN13, UPC_A
+
+
+async def _skus(client, headers, **params) -> list[str]:
+    response = await client.get("/api/v1/products", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    return [p["sku"] for p in response.json()["data"]]
+
+
+@pytest.fixture
+async def catalog(make_product, make_entity) -> dict[str, int]:
+    tools = await make_entity("categories", name="Tools")
+    acme = await make_entity("suppliers", name="Acme")
+    await make_product(sku="HAM-100", name="Claw hammer steel", price="12.50", category_id=tools["id"])
+    await make_product(
+        sku="HAM-200",
+        name="Rubber mallet",
+        price="8.00",
+        category_id=tools["id"],
+        supplier_id=acme["id"],
+        reorder_point=5,
+    )
+    await make_product(
+        sku="SCR-10",
+        name="Wood screw 4x40 box",
+        price="3.20",
+        barcode=EAN13,
+        supplier_id=acme["id"],
+        reorder_point=0,
+    )
+    await make_product(sku="TV-55", name="TV wall bracket", price="45.00", barcode=UPC_A, reorder_point=2)
+    await make_product(sku="NUT-M8", name="The hex nut for the M8 bolt", price="0.10", barcode=EAN8)
+    return {"tools": tools["id"], "acme": acme["id"]}
+
+
+async def test_sku_prefix(client, admin, catalog) -> None:
+    assert await _skus(client, admin, q="HAM") == ["HAM-100", "HAM-200"]
+    assert await _skus(client, admin, q="ham-2") == ["HAM-200"]
+    assert await _skus(client, admin, q="AM-1") == []  # a prefix, not a substring
+
+
+@pytest.mark.parametrize(
+    ("typed", "sku"),
+    [(EAN13, "SCR-10"), ("0" + EAN13, "SCR-10"), (UPC_A, "TV-55"), ("0" + UPC_A, "TV-55"), (EAN8, "NUT-M8")],
+)
+async def test_exact_barcode_in_any_gtin_form(client, admin, catalog, typed, sku) -> None:
+    assert await _skus(client, admin, q=typed) == [sku]
+
+
+async def test_a_partial_barcode_finds_nothing(client, admin, catalog) -> None:
+    assert await _skus(client, admin, q=EAN13[:8]) == []
+
+
+async def test_name_words_all_must_match_and_the_last_is_a_prefix(client, admin, catalog) -> None:
+    assert await _skus(client, admin, q="hammer") == ["HAM-100"]
+    assert await _skus(client, admin, q="steel claw") == ["HAM-100"]
+    assert await _skus(client, admin, q="claw ham") == ["HAM-100"]
+    assert await _skus(client, admin, q="Wood scr") == ["SCR-10"]
+    assert await _skus(client, admin, q="claw mallet") == []
+
+
+async def test_short_words_and_stopwords_still_narrow_the_search(client, admin, catalog) -> None:
+    # MariaDB's FULLTEXT skips words under 3 letters and stopwords: they must still count.
+    assert await _skus(client, admin, q="tv") == ["TV-55"]
+    assert await _skus(client, admin, q="tv wall") == ["TV-55"]
+    assert await _skus(client, admin, q="the hex") == ["NUT-M8"]
+    assert await _skus(client, admin, q="nut for the") == ["NUT-M8"]
+    assert await _skus(client, admin, q="m8 bolt") == ["NUT-M8"]
+    assert await _skus(client, admin, q="4x40") == ["SCR-10"]
+
+
+async def test_name_search_is_case_and_accent_insensitive(client, admin, make_product) -> None:
+    await make_product(sku="CB-1", name="Crème brûlée torch")
+    assert await _skus(client, admin, q="CREME") == ["CB-1"]
+    assert await _skus(client, admin, q="brulee torch") == ["CB-1"]
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"foo',
+        "*",
+        "AND(",
+        "OR",
+        "NOT",
+        "NEAR(a b)",
+        "a:b",
+        "name:x",
+        "-hammer",
+        "+hammer",
+        "ham*",
+        '"',
+        "(((",
+        ")",
+        "'; DROP TABLE products; --",
+        "%",
+        "_",
+        "\\",
+        "~hammer",
+        "@hammer",
+        "<>",
+        "{name}: x",
+        "\x00",
+        "😀",
+        "ä" * 200,
+    ],
+)
+async def test_search_syntax_in_user_input_is_never_a_500(client, admin, catalog, q) -> None:
+    response = await client.get("/api/v1/products", params={"q": q}, headers=admin)
+    assert response.status_code == 200, response.text
+    assert response.json()["meta"]["total"] == len(response.json()["data"])
+
+
+async def test_operators_in_input_are_text_not_syntax(client, admin, catalog) -> None:
+    assert await _skus(client, admin, q="-hammer") == ["HAM-100"]
+    assert await _skus(client, admin, q='"claw') == ["HAM-100"]
+    assert await _skus(client, admin, q="%") == []  # a LIKE wildcard is a literal character
+    assert await _skus(client, admin, q="HAM_2") == []  # unescaped, "_" would match the "-" of HAM-200
+
+
+async def test_a_query_longer_than_allowed_is_400(client, admin) -> None:
+    response = await client.get("/api/v1/products", params={"q": "x" * 201}, headers=admin)
+    assert response.status_code == 400
+
+
+async def test_filters(client, admin, catalog) -> None:
+    assert await _skus(client, admin, category_id=catalog["tools"]) == ["HAM-100", "HAM-200"]
+    assert await _skus(client, admin, supplier_id=catalog["acme"], sort="sku") == ["HAM-200", "SCR-10"]
+    assert await _skus(client, admin, q="ham", supplier_id=catalog["acme"]) == ["HAM-200"]
+    # below reorder: on hand (0) at or under a reorder point that is set (> 0)
+    assert await _skus(client, admin, below_reorder="true", sort="sku") == ["HAM-200", "TV-55"]
+    assert await _skus(client, admin, category_id=999) == []
+
+
+async def test_sort_orders(client, admin, catalog) -> None:
+    assert await _skus(client, admin, sort="price") == ["NUT-M8", "SCR-10", "HAM-200", "HAM-100", "TV-55"]
+    assert await _skus(client, admin, sort="-price") == ["TV-55", "HAM-100", "HAM-200", "SCR-10", "NUT-M8"]
+    assert await _skus(client, admin, sort="sku") == ["HAM-100", "HAM-200", "NUT-M8", "SCR-10", "TV-55"]
+    assert await _skus(client, admin, sort="-sku") == ["TV-55", "SCR-10", "NUT-M8", "HAM-200", "HAM-100"]
+    # by name, ignoring case on both backends: "The hex nut" before "TV wall bracket"
+    assert await _skus(client, admin) == ["HAM-100", "HAM-200", "NUT-M8", "TV-55", "SCR-10"]
+    assert await _skus(client, admin, sort="-name") == ["SCR-10", "TV-55", "NUT-M8", "HAM-200", "HAM-100"]
+    by_update = await _skus(client, admin, sort="-updated_at")
+    assert by_update[0] == "NUT-M8"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"sort": "price; drop"},
+        {"sort": "id"},
+        {"page": 0},
+        {"per_page": 201},
+        {"per_page": 0},
+        {"below_reorder": "maybe"},
+        {"category_id": "x"},
+        {"supplier_id": -1},
+    ],
+)
+async def test_bad_search_parameters_are_400(client, admin, params) -> None:
+    response = await client.get("/api/v1/products", params=params, headers=admin)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+async def test_pagination_meta(client, admin, make_product) -> None:
+    for number in range(7):
+        await make_product(sku=f"PG-{number}", name=f"Paged item {number}")
+    first = (await client.get("/api/v1/products", params={"q": "paged", "per_page": 3}, headers=admin)).json()
+    assert first["meta"] == {"page": 1, "per_page": 3, "total": 7, "pages": 3}
+    last = (
+        await client.get("/api/v1/products", params={"q": "paged", "per_page": 3, "page": 3}, headers=admin)
+    ).json()
+    assert [p["sku"] for p in last["data"]] == ["PG-6"]
+    beyond = (
+        await client.get("/api/v1/products", params={"q": "paged", "per_page": 3, "page": 9}, headers=admin)
+    ).json()
+    assert beyond["data"] == []
+    assert beyond["meta"]["total"] == 7
+
+
+async def test_a_product_matching_several_ways_is_listed_once(client, admin, make_product) -> None:
+    await make_product(sku="DRILL", name="Drill driver", barcode=EAN13)
+    body = (await client.get("/api/v1/products", params={"q": "drill"}, headers=admin)).json()
+    assert body["meta"]["total"] == 1
+    assert len(body["data"]) == 1
+
+
+async def test_deleted_products_are_not_found(client, admin, catalog) -> None:
+    found = (await client.get("/api/v1/products", params={"q": "HAM-1"}, headers=admin)).json()["data"][0]
+    await client.delete(f"/api/v1/products/{found['id']}", headers=admin)
+    assert await _skus(client, admin, q="HAM") == ["HAM-200"]
+    assert await _skus(client, admin, q="claw hammer") == []
+    everything = (await client.get("/api/v1/products", headers=admin)).json()
+    assert everything["meta"]["total"] == 4
+
+
+async def test_renamed_product_is_found_by_its_new_name(client, admin, make_product) -> None:
+    product = await make_product(sku="REN-1", name="Old label")
+    await client.patch(
+        f"/api/v1/products/{product['id']}", json={"version": 1, "name": "Fresh label"}, headers=admin
+    )
+    assert await _skus(client, admin, q="fresh") == ["REN-1"]
+    assert await _skus(client, admin, q="old") == []
