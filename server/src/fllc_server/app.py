@@ -13,6 +13,7 @@ from fllc_server.audit.endpoints import router as audit_router
 from fllc_server.auth.endpoints import router as auth_router
 from fllc_server.catalog.endpoints import router as catalog_router
 from fllc_server.config import Settings
+from fllc_server.events.endpoints import router as events_router
 from fllc_server.health.endpoints import router as health_router
 from fllc_server.kit.handlers import install_error_handlers
 from fllc_server.migrations import upgrade_async
@@ -30,7 +31,7 @@ from fllc_server.users.endpoints import router as users_router
 
 ROUTERS = [
     health_router, auth_router, users_router, settings_router, audit_router, catalog_router,
-    purchasing_router, sales_router, stock_router, sync_router,
+    purchasing_router, sales_router, stock_router, sync_router, events_router,
 ]
 
 

@@ -1,0 +1,114 @@
+"""WebSocket /api/v1/events: live pokes `{type, seq, data}` after commit.
+
+Connect with `Authorization: Bearer <access token>` in the upgrade request. Messages:
+- `{"type": "hello", "seq": <newest change seq>, "data": {"user_id", "ping_seconds"}}` first;
+- `{"type": "stock.changed" | "product.changed" | "product.deleted" | "po.changed" | ...,
+   "seq": n, "data": {"id": entity id, ...}}` for each committed change;
+- `{"type": "ping", "seq": null, "data": null}` every `ping_seconds` when idle.
+Events are pokes, not the source of truth: on a gap in the seqs, or after a reconnect, pull
+`GET /api/v1/sync/changes?since=<cursor>`.
+
+Close codes: 4401 missing/invalid/revoked/expired token (also when the token expires while
+connected: reconnect with a fresh one), 4403 no `products.view`; 1012 on server shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, WebSocket
+
+from fllc_server.auth.dependencies import CurrentUser, authenticate_token
+from fllc_server.auth.permissions import Permission
+from fllc_server.kit.errors import Unauthorized
+from fllc_server.sync.repository import ChangeLogRepository
+
+if TYPE_CHECKING:
+    from fllc_server.state import AppState
+
+router = APIRouter(tags=["events"])
+
+PING_SECONDS = 25.0
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+@router.websocket("/api/v1/events")
+async def events(websocket: WebSocket) -> None:
+    # Accept first: a close code reaches the client only on an open WebSocket.
+    await websocket.accept()
+    try:
+        user = await authenticate_token(websocket, _bearer_token(websocket))
+    except Unauthorized as exc:
+        await websocket.close(CLOSE_UNAUTHORIZED, exc.code)
+        return
+    if not user.can(Permission.PRODUCTS_VIEW):
+        await websocket.close(CLOSE_FORBIDDEN, "permission_denied")
+        return
+    await EventStream(websocket, websocket.app.state.fllc, user).run()
+
+
+def _bearer_token(websocket: WebSocket) -> str:
+    scheme, _, token = websocket.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send 'Authorization: Bearer <access token>'", code="unauthorized")
+    return token.strip()
+
+
+class EventStream:
+    """One connected client: forwards the bus, pings when idle, ends on disconnect or expiry."""
+
+    def __init__(self, websocket: WebSocket, state: AppState, user: CurrentUser) -> None:
+        self.websocket = websocket
+        self.state = state
+        self.user = user
+
+    async def run(self) -> None:
+        async with self.state.events.live() as queue:
+            await self._send({"type": "hello", "seq": await self._newest_seq(),
+                              "data": {"user_id": self.user.id, "ping_seconds": PING_SECONDS}})
+            await _first_of(self._forward(queue), self._until_disconnect(), self._until_expiry())
+
+    async def _forward(self, queue: asyncio.Queue[str]) -> None:
+        while True:
+            try:
+                message = await asyncio.wait_for(queue.get(), PING_SECONDS)
+            except TimeoutError:
+                await self._send({"type": "ping", "seq": None, "data": None})
+                continue
+            await self.websocket.send_text(message)
+            self.state.metrics.events_sent.inc()
+
+    async def _until_disconnect(self) -> None:
+        while (await self.websocket.receive())["type"] != "websocket.disconnect":
+            pass  # clients have nothing to say; their frames are read and dropped
+
+    async def _until_expiry(self) -> None:
+        now = dt.datetime.now(dt.UTC).timestamp()
+        await asyncio.sleep(max(0.0, self.user.token_expires_at - now))
+        await self.websocket.close(CLOSE_UNAUTHORIZED, "token_expired")
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        await self.websocket.send_text(json.dumps(message))
+
+    async def _newest_seq(self) -> int:
+        async with self.state.db.sessions() as session:
+            return await ChangeLogRepository(session).newest_seq()
+
+
+async def _first_of(*jobs: Coroutine[Any, Any, None]) -> None:
+    """Run until one job ends (or fails: a send to a gone client), then stop the others."""
+    tasks = [asyncio.create_task(job) for job in jobs]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task

@@ -1,0 +1,65 @@
+"""Live-event fixtures: the test's app served by a real uvicorn on a free port, a seeded warehouse."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fllc_server.models import Location, Product
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    main: int
+    widget: int
+
+
+@pytest.fixture
+async def warehouse(app: FastAPI) -> Warehouse:
+    async with app.state.fllc.db.transaction() as session:
+        main = Location(code="MAIN", name="Main floor")
+        widget = Product(sku="WID-1", name="Widget")
+        session.add_all([main, widget])
+        await session.flush()
+        return Warehouse(main=main.id, widget=widget.id)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+async def ws_url(app: FastAPI) -> AsyncIterator[str]:
+    """ws://.../api/v1/events of the test's own app (its lifespan is already running)."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
+        await asyncio.sleep(0.01)
+    yield f"ws://127.0.0.1:{port}/api/v1/events"
+    server.should_exit = True
+    await serving
+
+
+async def next_message(ws: Any) -> dict[str, Any]:
+    """The next message that is not a keepalive ping (a hang fails after 10 s)."""
+    while True:
+        message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 10.0))
+        if message["type"] != "ping":
+            return message
+
+
+@pytest.fixture
+def receive():
+    return next_message
