@@ -126,17 +126,40 @@ class ProductRepository(EntityRepository[Product]):
         return await self.session.scalar(query)
 
     async def search(self, query: ProductQuery) -> tuple[Sequence[Product], int]:
-        statement = select(Product).where(*self._filters(query))
-        if query.q and query.q.strip():
-            hits = self._text_hits(query.q.strip()).subquery("hits")
-            statement = statement.join(hits, hits.c.id == Product.id)
-        total = await self.session.scalar(select(func.count()).select_from(statement.subquery()))
-        rows = await self.session.scalars(
-            statement.order_by(*_order_by(query.sort, sqlite=self._sqlite))
-            .offset(query.offset)
-            .limit(query.per_page)
-        )
-        return rows.all(), int(total or 0)
+        """The page's ids are found and sorted on narrow rows, then the products are loaded by id.
+
+        With text, the total comes from a window count in the same statement, so the full-text
+        search runs once; without text, a plain count is cheaper than a window over every row.
+        """
+        order = _order_by(query.sort, sqlite=self._sqlite)
+        keys = select(Product.id).where(*self._filters(query))
+        text_query = (query.q or "").strip()
+        if text_query:
+            hits = self._text_hits(text_query).subquery("hits")
+            keys = keys.join(hits, hits.c.id == Product.id)
+            page = (
+                await self.session.execute(
+                    keys.add_columns(func.count().over())
+                    .order_by(*order)
+                    .offset(query.offset)
+                    .limit(query.per_page)
+                )
+            ).all()
+            ids, total = [row[0] for row in page], int(page[0][1]) if page else None
+        else:
+            ids = list(
+                await self.session.scalars(keys.order_by(*order).offset(query.offset).limit(query.per_page))
+            )
+            total = None
+        if total is None:
+            total = int(await self.session.scalar(select(func.count()).select_from(keys.subquery())) or 0)
+        return await self._load_in_order(ids), total
+
+    async def _load_in_order(self, ids: list[int]) -> list[Product]:
+        if not ids:
+            return []
+        loaded = {p.id: p for p in await self.session.scalars(select(Product).where(Product.id.in_(ids)))}
+        return [loaded[i] for i in ids]
 
     def _filters(self, query: ProductQuery) -> list[ColumnElement[bool]]:
         filters: list[ColumnElement[bool]] = [Product.deleted_at.is_(None)]
