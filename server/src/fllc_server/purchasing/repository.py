@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.models import Location, Product, PurchaseOrder, PurchaseOrderLine, Supplier
@@ -18,6 +18,16 @@ class PurchaseOrderRepository:
         self.session = session
 
     async def get(self, order_id: int, *, for_update: bool = False) -> PurchaseOrder | None:
+        """With `for_update`, the order's row is write-locked first, on every backend: a no-op
+        UPDATE takes the row lock on MySQL and the write lock on SQLite (where FOR UPDATE is
+        ignored and a read alone would not serialize two receipts of the same order)."""
+        if for_update:
+            await self.session.execute(
+                update(PurchaseOrder)
+                .where(PurchaseOrder.id == order_id)
+                .values(version=PurchaseOrder.version)
+                .execution_options(synchronize_session=False)
+            )
         query = select(PurchaseOrder).where(PurchaseOrder.id == order_id)
         if for_update:
             query = query.with_for_update()
