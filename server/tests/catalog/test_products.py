@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import httpx
 import pytest
+from fllc_server.catalog.schemas import ProductUpdate
+from fllc_server.catalog.service import ProductService
+from fllc_server.catalog.writes import VersionConflict
 from fllc_server.models import AuditEntry, Change, Product, Review, StockLevel
 from sqlalchemy import select
 
@@ -334,3 +338,29 @@ async def test_permissions(client, auth_headers, make_product, role, method, pat
 async def test_signed_out_callers_get_401(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/v1/products")).status_code == 401
     assert (await client.get("/api/v1/products/by-barcode/" + EAN13)).status_code == 401
+
+
+async def test_concurrent_creates_of_one_sku_make_one_product_and_no_500(client, admin) -> None:
+    body = {"sku": "RACE-1", "name": "Raced", "price": "1.00"}
+    responses = await asyncio.gather(
+        *(client.post("/api/v1/products", json=body, headers=admin) for _ in range(4))
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201, 409, 409, 409], [r.text for r in responses]
+    assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {"sku_taken"}
+
+
+async def test_service_update_for_sync_uses_base_version(app, make_product) -> None:
+    """The sync path: ProductService(session, state).update(id, data, actor, base_version)."""
+    product = await make_product(name="Synced")
+    state = app.state.fllc
+    data = ProductUpdate(version=1, name="Offline edit")
+    async with state.db.transaction() as session:
+        updated = await ProductService(session, state).update(product["id"], data, None, base_version=1)
+        assert updated.version == 2
+    with pytest.raises(VersionConflict) as caught:
+        async with state.db.transaction() as session:
+            await ProductService(session, state).update(product["id"], data, None, base_version=1)
+    assert caught.value.current["name"] == "Offline edit"
+    assert caught.value.current["version"] == 2
+    assert caught.value.status_code == 409
