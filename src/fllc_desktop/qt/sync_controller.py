@@ -123,9 +123,11 @@ class SyncController(QObject):
         except StoreError as exc:
             log.exception("the local database failed on the sync thread; sync stopped")
             self.sig_store_failed.emit(exc.title, exc.message)
-        except Exception:  # our bug: say so in the log and the status, never loop on it
+        except Exception as exc:  # our bug, or the client closed under us: log it, never loop on it
             log.exception("the sync thread failed")
-            self.sig_store_failed.emit("Sync stopped", "An internal error stopped sync; see the log.")
+            if engine is self._engine:
+                failed = SyncStatus(connectivity=Connectivity.OFFLINE, last_error=f"Sync stopped: {exc}")
+                self.sig_status_changed.emit(failed)
 
     def _on_engine_status(self, engine: SyncEngine, status: SyncStatus) -> None:  # either thread
         if engine is not self._engine:
