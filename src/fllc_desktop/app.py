@@ -11,16 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import keyring.backend
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal
 
 from fllc_desktop.api import ApiClient
 from fllc_desktop.qt.event_stream import EventStream
 from fllc_desktop.qt.gateway import Gateway
+from fllc_desktop.qt.scanner_filter import ScannerEventFilter
 from fllc_desktop.qt.services import CatalogService, SessionService, SettingsService, UsersService, probe
 from fllc_desktop.qt.worker import TaskRunner
 from fllc_desktop.ui.main_window import MainWindow
 from fllc_desktop.ui.screens.defaults import register_default_screens
 from fllc_desktop.ui.screens.registry import ScreenRegistry, ScreenSpec
+from fllc_desktop.ui.screens.scan_setup import SCAN_SCREENS, ScanServices, client_data_dir
 
 
 class KeyringNotices(QObject):
@@ -39,9 +41,12 @@ class DesktopApp:
     registry: ScreenRegistry
     window: MainWindow
     notices: KeyringNotices
+    scanning: ScanServices | None = None
 
     def shutdown(self) -> None:
         self.events.stop()
+        if self.scanning is not None:
+            self.scanning.shutdown()
         self.runner.wait_for_done()
         self.client.close()
 
@@ -71,16 +76,21 @@ def build_app(
     gateway = Gateway(runner, probe(client))
     session = SessionService(gateway, client)
     events = EventStream(client.server_url, session.access_token, first_delay_ms=reconnect_first_delay_ms)
+    wedge = ScannerEventFilter()
+    scanning = ScanServices(client, session, client_data_dir(client.server_url), wedge=wedge,
+                            app=QCoreApplication.instance())
     all_services: dict[type[Any], Any] = {
         CatalogService: CatalogService(gateway, client),
         UsersService: UsersService(gateway, client),
         SettingsService: SettingsService(gateway, client),
         SessionService: session,
         Gateway: gateway,
+        ScanServices: scanning,
         **(services or {}),
     }
-    registry = build_registry(screens)
+    registry = build_registry([*SCAN_SCREENS, *screens])
     window = MainWindow(registry, session, gateway, events, services=all_services)
     notices.sig_memory_only.connect(window.on_keyring_memory_only)
     events.sig_dropped.connect(session.refresh_me)  # probes the server and renews an expired token
-    return DesktopApp(client, runner, gateway, session, events, registry, window, notices)
+    scanning.attach(window, events, lambda key: window.shell.show_screen(key) if window.shell else None)
+    return DesktopApp(client, runner, gateway, session, events, registry, window, notices, scanning)

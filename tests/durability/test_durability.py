@@ -198,8 +198,8 @@ def test_a_server_restarted_in_the_middle_of_a_batch_applies_each_op_once(
     before = quantities(admin, stock)
     made = scan_many(tablet, stock, SCANS, seed=3)
     engine = tablet.engine(batch_size=250)
-    tripwire = Tripwire(engine._transport, n=2)  # noqa: SLF001 - the engine's own transport, watched
-    engine._transport = tripwire  # noqa: SLF001
+    tripwire = Tripwire(engine._transport, n=2)
+    engine._transport = tripwire
     engine.idle_interval = 0.05
     stop = threading.Event()
     thread = threading.Thread(target=engine.run_until_stopped, args=(stop,), daemon=True)
