@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -260,3 +262,23 @@ async def test_recording_an_order_needs_products_modify(
 
 async def test_anonymous_is_401(client) -> None:
     assert (await client.get(ORDERS)).status_code == 401
+
+
+async def test_the_same_sale_sent_concurrently_takes_stock_once(
+    app: FastAPI, client, manager, make_product
+) -> None:
+    mug = await make_product(stock=20)
+    body = {
+        "source": "pos",
+        "external_ref": "till-2/receipt-7",
+        "items": [{"product_id": mug, "quantity": 2}],
+    }
+    responses = await asyncio.gather(*(client.post(ORDERS, json=body, headers=manager) for _ in range(5)))
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(201) == 1, [r.text for r in responses]
+    assert set(statuses) <= {200, 201, 409}
+    for response in responses:
+        if response.status_code == 409:
+            assert response.json()["error"]["code"] == "order_in_progress"
+    assert await _order_count(app) == 1
+    assert await _on_hand(app, mug) == 18
