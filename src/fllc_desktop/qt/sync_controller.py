@@ -45,7 +45,6 @@ class SyncController(QObject):
         self._stop = threading.Event()
         self._unsubscribe: Callable[[], None] | None = None
         self._status = SyncStatus(connectivity=Connectivity.SIGNED_OUT)
-        self._last_answered = (0, 0)
         self.sig_status_changed.connect(self._remember)
 
     # ------------------------------------------------------------------ state
@@ -133,9 +132,7 @@ class SyncController(QObject):
         if engine is not self._engine:
             return  # a late word from an engine already stopped (the previous user's)
         self.sig_status_changed.emit(status)
-        answered = (status.pending, status.needs_attention)
-        if answered != self._last_answered:
-            self._last_answered = answered
+        if not status.syncing:  # a round (or a count refresh) ended: answers may have arrived
             self.sig_outbox_changed.emit()
 
     def _publish(self, status: SyncStatus) -> None:

@@ -1,0 +1,101 @@
+"""The sync controller: the engine on its own thread, status and outbox changes by signal, a
+clean stop at sign-out, and the status bar widget that shows it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from pytestqt.qtbot import QtBot
+
+from fllc_desktop.api.errors import OfflineError
+from fllc_desktop.api.models import ChangeBatch, OpAnswer
+from fllc_desktop.domain.commands import Command
+from fllc_desktop.qt.sync_controller import SyncController
+from fllc_desktop.store import LocalStore, OpOwner
+from fllc_desktop.sync import SyncEngine
+from fllc_desktop.sync.status import Connectivity, SyncStatus
+from fllc_desktop.ui.screens.scan_desk import ScanDesk
+from fllc_desktop.ui.widgets.scan_sync_status import SyncStatusWidget
+
+
+class FakeServer:
+    """Applies every op, or is unreachable while ``down``; remembers the threads that called it."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.applied: list[str] = []
+        self.threads: set[str] = set()
+
+    def push(self, device_id: str, ops: Sequence[Command]) -> list[OpAnswer]:
+        self.threads.add(threading.current_thread().name)
+        if self.down:
+            raise OfflineError("down")
+        self.applied.extend(str(op.op_id) for op in ops)
+        return [OpAnswer(str(op.op_id), "applied") for op in ops]
+
+    def changes(self, since: int | None, limit: int) -> ChangeBatch:
+        if self.down:
+            raise OfflineError("down")
+        return ChangeBatch([], since, False)
+
+
+def engine(store: LocalStore, owner: OpOwner, server: FakeServer) -> SyncEngine:
+    return SyncEngine(server, store.outbox, store.catalog, owner, "tablet-1", idle_interval=30)
+
+
+def test_enqueued_ops_are_pushed_off_the_gui_thread_and_the_status_follows(
+    qtbot: QtBot, store: LocalStore, staff: OpOwner, staff_desk: ScanDesk
+) -> None:
+    server = FakeServer()
+    controller = SyncController()
+    widget = SyncStatusWidget()
+    qtbot.addWidget(widget)
+    controller.sig_status_changed.connect(widget.on_sync_controller_sig_status_changed)
+    staff_desk._on_enqueued = controller.wake
+    controller.start(engine(store, staff, server))
+    try:
+        qtbot.waitUntil(lambda: controller.status.connectivity is Connectivity.ONLINE)
+        with qtbot.waitSignal(controller.sig_outbox_changed):
+            entry = staff_desk.receive(1, 3)
+        qtbot.waitUntil(lambda: str(entry.command.op_id) in server.applied and not controller.status.pending)
+        assert server.threads == {"fllc-sync"}
+        assert widget.connection.text() == "Sync: online"
+        assert widget.pending.text() == "All synced"
+        assert widget.last_sync.text().startswith("Last sync")
+    finally:
+        assert controller.stop()
+    assert controller.status.connectivity is Connectivity.SIGNED_OUT
+
+
+def test_offline_keeps_the_ops_and_says_so(
+    qtbot: QtBot, store: LocalStore, staff: OpOwner, staff_desk: ScanDesk
+) -> None:
+    server = FakeServer()
+    server.down = True
+    staff_desk.receive(1, 1)
+    controller = SyncController()
+    widget = SyncStatusWidget()
+    qtbot.addWidget(widget)
+    controller.sig_status_changed.connect(widget.on_sync_controller_sig_status_changed)
+    controller.start(engine(store, staff, server))
+    try:
+        qtbot.waitUntil(lambda: controller.status.connectivity is Connectivity.OFFLINE)
+        assert widget.connection.text().startswith("Sync: offline")
+        assert widget.pending.text() == "1 to sync"
+    finally:
+        controller.stop()
+    assert len(staff_desk.store.outbox.pending(staff)) == 1
+
+
+def test_a_stopped_engine_never_speaks_for_the_next_user(
+    qtbot: QtBot, store: LocalStore, staff: OpOwner
+) -> None:
+    controller = SyncController()
+    first = engine(store, staff, FakeServer())
+    controller.start(first)
+    controller.stop()
+    seen: list[SyncStatus] = []
+    controller.sig_status_changed.connect(seen.append)
+    first.refresh_counts()  # a late word from the old engine
+    assert seen == []
