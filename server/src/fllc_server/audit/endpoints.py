@@ -16,6 +16,7 @@ router = APIRouter(prefix="/api/v1/audit-log", tags=["audit"])
 
 @router.get("", response_model=Page[AuditEntryOut])
 async def list_audit_log(
+    *,
     _user: UsersManage,
     session: ReadSessionDep,
     page: PageDep,

@@ -28,7 +28,7 @@ class AuditRepository:
         action: str | None,
         since: dt.datetime | None,
         until: dt.datetime | None,
-    ) -> Select[tuple[AuditEntry]]:
+    ) -> Select[AuditEntry]:
         query = select(AuditEntry)
         if actor_id is not None:
             query = query.where(AuditEntry.actor_id == actor_id)

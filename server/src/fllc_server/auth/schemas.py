@@ -24,6 +24,6 @@ class Me(UserOut):
 class TokenPair(ResponseSchema):
     access_token: str
     refresh_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 — the OAuth token type, not a secret
     expires_in: int
     user: Me

@@ -68,14 +68,14 @@ class RedisCache:
         self._redis = redis
 
     async def get(self, key: str) -> bytes | None:
-        value: bytes | None = await self._redis.get(key)
-        return value
+        value = await self._redis.get(key)
+        return value if value is None or isinstance(value, bytes) else str(value).encode()
 
     async def get_many(self, keys: list[str]) -> list[bytes | None]:
         if not keys:
             return []
-        values: list[bytes | None] = await self._redis.mget(keys)
-        return values
+        values = await self._redis.mget(keys)
+        return [v if v is None or isinstance(v, bytes) else str(v).encode() for v in values]
 
     async def set(self, key: str, value: bytes, ttl: int) -> None:
         await self._redis.set(key, value, ex=ttl)

@@ -56,7 +56,7 @@ class RedisPubSub:
                     yield data.decode()
         finally:
             await pubsub.unsubscribe(channel)
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def close(self) -> None:
         return None

@@ -45,7 +45,7 @@ class CommandOutcome:
         return JSONResponse(self.result, status_code=self.status_code, headers=headers)
 
 
-class DuplicateCommand(Exception):
+class DuplicateCommand(Exception):  # noqa: N818 — what happened, as the handler sees it
     """A concurrent request with the same op_id committed first; replay its result."""
 
     def __init__(self, op_id: str, user_id: int | None, request_hash: str | None = None) -> None:

@@ -32,17 +32,17 @@ class AppError(Exception):
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
 
 
-class BadRequest(AppError):
+class BadRequest(AppError):  # noqa: N818 — named for the HTTP answer
     status_code = 400
     code = "bad_request"
 
 
-class ValidationFailed(AppError):
+class ValidationFailed(AppError):  # noqa: N818 — named for the HTTP answer
     status_code = 400
     code = "validation_error"
 
 
-class Unauthorized(AppError):
+class Unauthorized(AppError):  # noqa: N818 — named for the HTTP answer
     status_code = 401
     code = "unauthorized"
 
@@ -51,27 +51,27 @@ class Unauthorized(AppError):
         super().__init__(message, **kwargs)
 
 
-class Forbidden(AppError):
+class Forbidden(AppError):  # noqa: N818 — named for the HTTP answer
     status_code = 403
     code = "forbidden"
 
 
-class NotFound(AppError):
+class NotFound(AppError):  # noqa: N818 — named for the HTTP answer
     status_code = 404
     code = "not_found"
 
 
-class Conflict(AppError):
+class Conflict(AppError):  # noqa: N818 — named for the HTTP answer
     status_code = 409
     code = "conflict"
 
 
-class PayloadTooLarge(AppError):
+class PayloadTooLarge(AppError):  # noqa: N818 — named for the HTTP answer
     status_code = 413
     code = "payload_too_large"
 
 
-class RateLimited(AppError):
+class RateLimited(AppError):  # noqa: N818 — named for the HTTP answer
     status_code = 429
     code = "rate_limited"
 
@@ -81,7 +81,7 @@ class RateLimited(AppError):
         self.retry_after = max(1, retry_after)
 
 
-class ServiceUnavailable(AppError):
+class ServiceUnavailable(AppError):  # noqa: N818 — named for the HTTP answer
     status_code = 503
     code = "service_unavailable"
 

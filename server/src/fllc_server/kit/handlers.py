@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fllc_server.kit.commands import DuplicateCommand, replay
 from fllc_server.kit.errors import AppError, error_body
+from fllc_server.kit.openapi import document_error_responses
 from fllc_server.models import AppliedOp
 from fllc_server.observability.logging import get_logger
 
@@ -89,6 +90,16 @@ async def _duplicate_command(request: Request, exc: Exception) -> JSONResponse:
         return await _app_error(request, err)
 
 
+async def _out_of_range(_request: Request, exc: Exception) -> JSONResponse:
+    """A number too large for the database (e.g. an id past 2**63 on SQLite) is bad input."""
+    return JSONResponse(
+        error_body("validation_error", "A number in the request is out of range", [
+            {"field": None, "location": None, "message": str(exc), "type": "out_of_range"}
+        ]),
+        status_code=400,
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", path=request.url.path, error=type(exc).__name__)
     return JSONResponse(
@@ -98,8 +109,11 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """Render every error in the uniform body, and say so in the OpenAPI schema."""
+    document_error_responses(app)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DuplicateCommand, _duplicate_command)
+    app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(Exception, _unexpected)

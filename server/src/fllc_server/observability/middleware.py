@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fllc_server.observability.logging import get_logger
 from fllc_server.observability.metrics import Metrics
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -34,8 +34,8 @@ log = get_logger("fllc.access")
 def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id":
-            candidate = value.decode("latin-1")
-            if _REQUEST_ID.match(candidate):
+            candidate: str = value.decode("latin-1")
+            if _REQUEST_ID.fullmatch(candidate):
                 return candidate
     return uuid.uuid4().hex
 
@@ -70,9 +70,8 @@ class RequestContextMiddleware:
                 headers: list[Any] = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 for name, value in _SECURITY_HEADERS:
-                    if name == b"content-security-policy" and is_docs:
-                        value = _DOCS_CSP
-                    headers.append((name, value))
+                    docs_csp = name == b"content-security-policy" and is_docs
+                    headers.append((name, _DOCS_CSP if docs_csp else value))
                 if is_tls:
                     headers.append(_HSTS)
                 message["headers"] = headers

@@ -22,6 +22,7 @@ def _service(request: Request, session: SessionDep) -> UserService:
 
 @router.get("", response_model=Page[UserOut])
 async def list_users(
+    *,
     _user: UsersManage,
     request: Request,
     session: SessionDep,
