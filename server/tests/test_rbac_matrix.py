@@ -1,4 +1,4 @@
-"""The role × permission matrix, cell by cell, driven from auth/permissions.py; and a walk over the
+"""The role x permission matrix, cell by cell, driven from auth/permissions.py; and a walk over the
 app's routes proving every /api/v1 route declares who may call it."""
 
 from __future__ import annotations
@@ -135,7 +135,9 @@ async def test_every_api_route_declares_an_auth_dependency(routes: list[RouteInf
     assert unprotected == []
 
 
-async def test_no_api_route_answers_without_a_token(client: httpx.AsyncClient, routes: list[RouteInfo]) -> None:
+async def test_no_api_route_answers_without_a_token(
+    client: httpx.AsyncClient, routes: list[RouteInfo]
+) -> None:
     for route in routes:
         if not route.path.startswith("/api/v1/") or (route.method, route.path) in PUBLIC:
             continue

@@ -26,7 +26,9 @@ LOGIN = "/api/v1/auth/login"
 @asynccontextmanager
 async def running(settings: Settings, **overrides: Any) -> AsyncIterator[FastAPI]:
     application = create_app(settings.model_copy(update=overrides), migrate=False)
-    application.state.fllc.passwords = Passwords(4, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    application.state.fllc.passwords = Passwords(
+        4, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
     async with LifespanManager(application):
         yield application
 
@@ -46,7 +48,8 @@ def assert_uniform_error(response: httpx.Response, status: int, code: str) -> di
     assert set(body) == {"error"}
     assert set(body["error"]) == {"code", "message", "details"}
     assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["message"], str)
+    assert body["error"]["message"]
     assert isinstance(body["error"]["details"], list)
     return body
 
@@ -139,7 +142,8 @@ async def test_security_headers_on_every_response(client: httpx.AsyncClient, aut
         for name, value in SECURITY_HEADERS.items():
             assert response.headers[name] == value, (response.request.url, name)
         csp = response.headers["content-security-policy"]
-        assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+        assert "default-src 'none'" in csp
+        assert "frame-ancestors 'none'" in csp
         assert "strict-transport-security" not in response.headers  # plain http: no HSTS
 
 
@@ -223,7 +227,8 @@ async def test_metrics_count_requests_and_latency_by_route_template(
     route = "/api/v1/users/{user_id}"
     ok = _sample(text, "fllc_http_requests_total", method="GET", route=route, status="200")
     missing = _sample(text, "fllc_http_requests_total", method="GET", route=route, status="404")
-    assert ok + missing == 3 and missing >= 1
+    assert ok + missing == 3
+    assert missing >= 1
     assert _sample(text, "fllc_http_request_duration_seconds_count", method="GET", route=route) == 3
     assert 'le="0.005"' in text
     assert _sample(text, "fllc_http_requests_total", route="unmatched", status="404") == 1

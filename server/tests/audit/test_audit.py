@@ -1,4 +1,4 @@
-"""Every write leaves an audit row (actor, action, entity, before/after, request id); the log is filterable."""
+"""Every write leaves an audit row (actor, action, entity, before/after, request id); the log filters."""
 
 from __future__ import annotations
 
@@ -46,9 +46,11 @@ async def test_user_writes_are_audited_with_before_after_and_the_request_id(
     assert (row["actor_id"], row["action"], row["entity_type"], row["entity_id"]) == (
         admin["id"], "user.create", "user", str(user_id))
     assert row["before"] is None
-    assert row["after"]["username"] == "dock.dan" and row["after"]["role"] == "staff"
+    assert row["after"]["username"] == "dock.dan"
+    assert row["after"]["role"] == "staff"
 
-    role = await client.put(f"/api/v1/users/{user_id}/role", json={"role": "manager"}, headers=admin["headers"])
+    role = await client.put(f"/api/v1/users/{user_id}/role", json={"role": "manager"},
+                            headers=admin["headers"])
     row = await _one(client, admin, role.headers["X-Request-ID"])
     assert row["action"] == "user.update"
     assert (row["before"]["role"], row["after"]["role"]) == ("staff", "manager")
@@ -71,7 +73,8 @@ async def test_user_writes_are_audited_with_before_after_and_the_request_id(
 async def test_settings_writes_are_audited(client: httpx.AsyncClient, admin) -> None:
     response = await client.patch("/api/v1/settings", json={"currency": "GBP"}, headers=admin["headers"])
     row = await _one(client, admin, response.headers["X-Request-ID"])
-    assert (row["action"], row["entity_type"], row["actor_id"]) == ("settings.update", "settings", admin["id"])
+    assert (row["action"], row["entity_type"]) == ("settings.update", "settings")
+    assert row["actor_id"] == admin["id"]
     assert row["before"] == {"currency": "USD"}
     assert row["after"] == {"currency": "GBP"}
 
@@ -119,7 +122,8 @@ async def test_the_log_filters_by_actor_entity_action_and_time(
     await client.patch("/api/v1/settings", json={"company_name": "Filtered"}, headers=admin["headers"])
 
     by_actor = await _entries(client, admin, actor_id=user["id"])
-    assert by_actor and {e["actor_id"] for e in by_actor} == {user["id"]}
+    assert by_actor
+    assert {e["actor_id"] for e in by_actor} == {user["id"]}
     by_entity = await _entries(client, admin, entity_type="settings")
     assert [e["action"] for e in by_entity] == ["settings.update"]
     by_id = await _entries(client, admin, entity_type="user", entity_id=str(user["id"]))
@@ -144,7 +148,9 @@ async def test_the_log_is_paginated(client: httpx.AsyncClient, admin, make_user)
         await make_user("viewer")
     response = await client.get(AUDIT, params={"per_page": 2, "page": 2}, headers=admin["headers"])
     meta = response.json()["meta"]
-    assert meta["page"] == 2 and meta["per_page"] == 2 and meta["total"] >= 4
+    assert meta["page"] == 2
+    assert meta["per_page"] == 2
+    assert meta["total"] >= 4
 
 
 async def test_bad_filters_are_400(client: httpx.AsyncClient, admin) -> None:

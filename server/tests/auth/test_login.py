@@ -23,10 +23,12 @@ async def test_login_returns_an_access_jwt_a_refresh_token_and_the_user(
     body = response.json()
     assert body["token_type"] == "bearer"
     assert 0 < body["expires_in"] <= 15 * 60
-    assert body["refresh_token"] and body["refresh_token"] != body["access_token"]
+    assert body["refresh_token"]
+    assert body["refresh_token"] != body["access_token"]
     assert body["user"]["username"] == user["username"]
     assert body["user"]["permissions"] == ["products.view", "stock.intake"]
-    assert "password" not in body["user"] and "password_hash" not in body["user"]
+    assert "password" not in body["user"]
+    assert "password_hash" not in body["user"]
     claims = jwt.decode(
         body["access_token"], settings.secret_key, algorithms=["HS256"],
         audience=settings.jwt_audience, issuer=settings.jwt_issuer,

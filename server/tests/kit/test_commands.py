@@ -52,11 +52,14 @@ async def user_id(make_user) -> int:
 
 async def test_a_retried_op_is_applied_once_and_replays_the_first_result(app: FastAPI, user_id: int) -> None:
     first, calls = await _run(app, op_id="op-0001-aaaa", user_id=user_id, payload={"name": "Fasteners"})
-    assert calls == 1 and first.replayed is False and first.status_code == 201
+    assert calls == 1
+    assert first.replayed is False
+    assert first.status_code == 201
     again, calls = await _run(app, op_id="op-0001-aaaa", user_id=user_id, payload={"name": "Fasteners"})
     assert calls == 0
     assert again.replayed is True
-    assert again.result == first.result and again.status_code == 201
+    assert again.result == first.result
+    assert again.status_code == 201
     assert again.response().headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first.response().headers
     assert await _count(app, Category) == 1
@@ -97,14 +100,16 @@ async def test_a_failed_effect_leaves_no_record_so_a_retry_applies(app: FastAPI,
                               payload={"name": "Fasteners"}, effect=failing)
     assert await _count(app, AppliedOp) == 0
     outcome, calls = await _run(app, op_id="op-0004-dddd", user_id=user_id, payload={"name": "Fasteners"})
-    assert calls == 1 and outcome.replayed is False
+    assert calls == 1
+    assert outcome.replayed is False
 
 
 async def test_the_payload_hash_ignores_key_order(app: FastAPI, user_id: int) -> None:
     await _run(app, op_id="op-0005-eeee", user_id=user_id, payload={"name": "Tape", "parent_id": None})
     again, calls = await _run(app, op_id="op-0005-eeee", user_id=user_id,
                               payload={"parent_id": None, "name": "Tape"})
-    assert calls == 0 and again.replayed
+    assert calls == 0
+    assert again.replayed
 
 
 async def test_a_concurrent_duplicate_waits_for_the_first_and_then_is_refused_as_duplicate(

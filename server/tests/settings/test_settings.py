@@ -50,7 +50,8 @@ async def test_an_admin_changes_a_subset_and_it_persists(client: httpx.AsyncClie
     again = await client.put(SETTINGS, json={"refresh_token_days": 30}, headers=admin)
     assert again.status_code == 200
     stored = (await client.get(SETTINGS, headers=admin)).json()
-    assert stored["company_name"] == "Harbor Supply Co." and stored["refresh_token_days"] == 30
+    assert stored["company_name"] == "Harbor Supply Co."
+    assert stored["refresh_token_days"] == 30
 
 
 @pytest.mark.parametrize(
@@ -97,7 +98,9 @@ async def test_default_location_may_be_cleared(client: httpx.AsyncClient, auth_h
     assert cleared.json()["default_location_id"] is None
 
 
-async def test_the_rate_limit_changes_at_runtime_after_a_write(client: httpx.AsyncClient, auth_headers) -> None:
+async def test_the_rate_limit_changes_at_runtime_after_a_write(
+    client: httpx.AsyncClient, auth_headers
+) -> None:
     admin = await auth_headers("admin")
     statuses = [(await client.get(SETTINGS, headers=admin)).status_code for _ in range(8)]
     assert statuses == [200] * 8

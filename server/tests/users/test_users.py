@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 USERS = "/api/v1/users"
+LOGIN = "/api/v1/auth/login"
 PASSWORD = "correct-horse-9"
 
 
@@ -35,8 +36,10 @@ async def test_create_returns_the_user_without_any_password_and_they_can_sign_in
     assert response.status_code == 201
     body = response.json()
     assert set(body) == {"id", "username", "full_name", "email", "role", "is_active", "created_at"}
-    assert body["role"] == "staff" and body["is_active"] is True
-    assert body["full_name"] == "Ann Picker" and body["email"] == "ann@example.com"
+    assert body["role"] == "staff"
+    assert body["is_active"] is True
+    assert body["full_name"] == "Ann Picker"
+    assert body["email"] == "ann@example.com"
     tokens = await login("picker.ann", "pick-pick-pick")
     assert tokens["user"]["role"] == "staff"
 
@@ -44,9 +47,9 @@ async def test_create_returns_the_user_without_any_password_and_they_can_sign_in
 async def test_a_password_keeps_its_surrounding_spaces(client: httpx.AsyncClient, admin) -> None:
     """Whatever is typed at sign-in is what was set: spaces are part of a password."""
     assert (await _create(client, admin, password="  spaced out  ")).status_code == 201
-    ok = await client.post("/api/v1/auth/login", json={"username": "picker.ann", "password": "  spaced out  "})
+    ok = await client.post(LOGIN, json={"username": "picker.ann", "password": "  spaced out  "})
     assert ok.status_code == 200
-    trimmed = await client.post("/api/v1/auth/login", json={"username": "picker.ann", "password": "spaced out"})
+    trimmed = await client.post(LOGIN, json={"username": "picker.ann", "password": "spaced out"})
     assert trimmed.status_code == 401
 
 
@@ -135,10 +138,13 @@ async def test_updates_refuse_fields_a_client_may_not_set(
     response = await method(f"{USERS}/{user['id']}{path}", json=body, headers=admin)
     assert response.status_code == 400
     unchanged = (await client.get(f"{USERS}/{user['id']}", headers=admin)).json()
-    assert unchanged["role"] == "staff" and unchanged["username"] == user["username"]
+    assert unchanged["role"] == "staff"
+    assert unchanged["username"] == user["username"]
 
 
-async def test_patch_changes_name_email_role_and_activity(client: httpx.AsyncClient, admin, make_user) -> None:
+async def test_patch_changes_name_email_role_and_activity(
+    client: httpx.AsyncClient, admin, make_user
+) -> None:
     user = await make_user("staff")
     response = await client.patch(
         f"{USERS}/{user['id']}",
@@ -161,7 +167,8 @@ async def test_change_role_and_deactivate_routes(client: httpx.AsyncClient, admi
     promoted = await client.put(f"{USERS}/{user['id']}/role", json={"role": "admin"}, headers=admin)
     assert promoted.json()["role"] == "admin"
     off = await client.post(f"{USERS}/{user['id']}/deactivate", headers=admin)
-    assert off.status_code == 200 and off.json()["is_active"] is False
+    assert off.status_code == 200
+    assert off.json()["is_active"] is False
     missing = await client.post(f"{USERS}/424242/deactivate", headers=admin)
     assert missing.status_code == 404
 
@@ -181,7 +188,8 @@ async def test_the_last_active_admin_can_be_neither_deactivated_nor_demoted(
         assert response.status_code == 409, (method, path, body)
         assert response.json()["error"]["code"] == "last_admin"
     still = await client.get(f"{USERS}/{me}", headers=admin)
-    assert still.json()["role"] == "admin" and still.json()["is_active"] is True
+    assert still.json()["role"] == "admin"
+    assert still.json()["is_active"] is True
 
 
 async def test_an_admin_can_step_down_once_another_admin_is_active(
@@ -194,7 +202,7 @@ async def test_an_admin_can_step_down_once_another_admin_is_active(
     demoted = await client.put(f"{USERS}/{me}/role", json={"role": "manager"}, headers=admin)
     assert demoted.status_code == 200
     # the inactive admin does not count: the other one is now the last
-    login = await client.post("/api/v1/auth/login", json={"username": other["username"], "password": PASSWORD})
+    login = await client.post(LOGIN, json={"username": other["username"], "password": PASSWORD})
     other_headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
     last = await client.post(f"{USERS}/{other['id']}/deactivate", headers=other_headers)
     assert last.status_code == 409
