@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from fllc_desktop.domain.barcodes import DEFAULT_GS_SUBSTITUTES, ScanKind, ScanResult, decode_scan
-from fllc_desktop.domain.commands import Command, CommandKind
+from fllc_desktop.domain.commands import Command, CommandKind, stock_delta
 from fllc_desktop.domain.permissions import Grants, Permission
 from fllc_desktop.store.catalog import ProductRow, PurchaseOrderLineRow
 from fllc_desktop.store.local_store import LocalStore
@@ -120,6 +120,9 @@ class ScanDesk:
         self.grants = grants
         self._on_enqueued = on_enqueued
         self._gs_substitutes = tuple(gs_substitutes)
+        self._pending_deltas: dict[int, int] | None = None
+        """This user's pending stock deltas, read once and kept current by our own enqueues;
+        forgotten (``outbox_changed``) when sync settles ops or a person retries/discards one."""
 
     # ------------------------------------------------------------------ what a scan means
 
@@ -178,8 +181,13 @@ class ScanDesk:
         return self.store.catalog.open_purchase_orders()
 
     def shown_quantity(self, product: ProductRow) -> ShownQuantity:
-        pending = self.store.outbox.pending_deltas(self.owner).get(product.id, 0)
-        return ShownQuantity(product.quantity_on_hand, pending)
+        if self._pending_deltas is None:
+            self._pending_deltas = self.store.outbox.pending_deltas(self.owner)
+        return ShownQuantity(product.quantity_on_hand, self._pending_deltas.get(product.id, 0))
+
+    def outbox_changed(self) -> None:
+        """Ops were settled, retried or discarded elsewhere: re-read the pending deltas next time."""
+        self._pending_deltas = None
 
     def purchase_order_lines(self, purchase_order_id: int) -> list[PoLine]:
         pending = self._pending_po_receipts(purchase_order_id)
@@ -252,6 +260,7 @@ class ScanDesk:
         if entry is None or entry.owner != self.owner or entry.state.value != "pending":
             return False
         self.store.outbox.discard(self.owner, op_id, UNDO_NOTE)
+        self.outbox_changed()
         self._on_enqueued()
         return True
 
@@ -262,14 +271,21 @@ class ScanDesk:
 
     def retry(self, op_id: uuid.UUID) -> None:
         self.store.outbox.retry(self.owner, op_id)
+        self.outbox_changed()
         self._on_enqueued()
 
     def discard(self, op_id: uuid.UUID, note: str = DISCARD_NOTE) -> None:
         self.store.outbox.discard(self.owner, op_id, note)
+        self.outbox_changed()
         self._on_enqueued()
 
     def _enqueue(self, command: Command) -> OutboxEntry:
         entry = self.store.outbox.enqueue(self.owner, command)
+        delta = stock_delta(command.kind, command.payload)
+        if delta is not None and self._pending_deltas is not None:
+            self._pending_deltas[delta.product_id] = (
+                self._pending_deltas.get(delta.product_id, 0) + delta.quantity
+            )
         self._on_enqueued()
         return entry
 

@@ -143,6 +143,7 @@ class ScanServices(QObject):
         owner = self.owner_of(user)
         if self._desk is None or self._desk.owner != owner:
             self._desk = ScanDesk(self.store, owner, user.grants, on_enqueued=self.on_desk_enqueued)
+            self.sync.sig_outbox_changed.connect(self._desk.outbox_changed)
         return self._desk
 
     def on_desk_enqueued(self) -> None:
