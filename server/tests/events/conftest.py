@@ -52,12 +52,15 @@ async def ws_url(app: FastAPI) -> AsyncIterator[str]:
     await serving
 
 
-async def next_message(ws: Any) -> dict[str, Any]:
-    """The next message that is not a keepalive ping (a hang fails after 10 s)."""
-    while True:
-        message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 10.0))
-        if message["type"] != "ping":
-            return message
+async def next_message(ws: Any, **expected: Any) -> dict[str, Any]:
+    """The next message that is not a ping and whose `data` has the `expected` values (other
+    test runs that share the Redis server publish on the same channel). Fails after 10 s."""
+    async with asyncio.timeout(10.0):
+        while True:
+            message: dict[str, Any] = json.loads(await ws.recv())
+            data = message.get("data") or {}
+            if message["type"] != "ping" and all(data.get(k) == v for k, v in expected.items()):
+                return message
 
 
 @pytest.fixture

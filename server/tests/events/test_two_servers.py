@@ -107,7 +107,7 @@ async def test_an_intake_on_server_a_reaches_a_websocket_on_server_b(
             intake = await a.post(
                 "/api/v1/stock/intake", json={"product_id": warehouse.widget, "quantity": 3}, headers=headers
             )
-            event = await receive(ws)
+            event = await receive(ws, product_id=warehouse.widget, quantity_on_hand=3)
 
     assert hello["type"] == "hello"
     assert intake.status_code == 201, intake.text

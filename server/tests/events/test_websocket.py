@@ -79,7 +79,7 @@ async def test_hello_then_a_committed_intake_arrives_as_stock_changed(
         response = await client.post(
             "/api/v1/stock/intake", json={"product_id": warehouse.widget, "quantity": 4}, headers=headers
         )
-        event = await receive(ws)
+        event = await receive(ws, product_id=warehouse.widget, delta=4)
 
     async with app.state.fllc.db.sessions() as session:
         newest = await session.scalar(select(func.max(Change.seq)))
@@ -106,7 +106,7 @@ async def test_a_refused_write_sends_nothing(app, client, ws_url, auth_headers, 
         await client.post(
             "/api/v1/stock/intake", json={"product_id": warehouse.widget, "quantity": 2}, headers=manager
         )
-        event = await receive(ws)
+        event = await receive(ws, product_id=warehouse.widget)
 
     assert refused.status_code == 409
     assert (event["type"], event["data"]["delta"]) == ("stock.changed", 2)

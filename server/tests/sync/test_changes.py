@@ -183,15 +183,16 @@ async def test_a_refused_op_leaves_no_change_and_sends_no_event(
         response = await push(
             staff, ops.make(refusing_kind, {"product_id": warehouse.gadget}), ops.intake(warehouse.widget, 1)
         )
-        message = json.loads(await asyncio.wait_for(events.get(), 10))
-        await asyncio.sleep(0.2)
-        leftover = events.qsize()
+        # A leaked probe event would come before the applied op's (hooks run in order), and
+        # other test runs sharing the Redis server may publish on the same channel meanwhile.
+        mine = {"product_id": warehouse.widget, "quantity_on_hand": 1, "delta": 1}
+        heard = [json.loads(await asyncio.wait_for(events.get(), 10))]
+        while not heard[-1]["data"].get("probe") and mine.items() - heard[-1]["data"].items():
+            heard.append(json.loads(await asyncio.wait_for(events.get(), 10)))
 
     assert [r["status"] for r in response.json()["results"]] == ["rejected", "applied"]
     assert response.json()["results"][0]["error"]["code"] == "probe_refused"
-    assert message["type"] == "stock.changed"
-    assert message["data"]["product_id"] == warehouse.widget
-    assert leftover == 0
+    assert not any(m["data"].get("probe") for m in heard)
     async with app.state.fllc.db.sessions() as session:
         changes = (await session.scalars(select(Change))).all()
     assert [c.entity_id for c in changes] == [warehouse.widget]
