@@ -155,8 +155,9 @@ def bench_backlog(ops: int) -> None:
             store, _ = LocalStore.open_or_recover(Path(folder) / "tablet")
             owner = OpOwner.of(server.url, user.id)
             desk = ScanDesk(store, owner, user.grants)
+            location = admin.locations.create({"code": "BENCH-A", "name": "Bench aisle"})
             for _ in range(ops):
-                desk.receive(product["id"], 1)
+                desk.receive(product["id"], 1, location_id=location["id"])
             engine = SyncEngine(client.sync, store.outbox, store.catalog, owner, "bench-tablet")
             started = time.perf_counter()
             while engine.refresh_counts().pending:
@@ -165,9 +166,11 @@ def bench_backlog(ops: int) -> None:
                     print(f"  sync error: {report.error.title}: {report.error.message}")
             elapsed = time.perf_counter() - started
             on_hand = admin.products.get(product["id"])["quantity_on_hand"]
+            attention = store.outbox.counts(owner).needs_attention
             print(
                 f"draining a {ops:,}-op backlog to a local server: {elapsed:.1f} s "
-                f"({ops / elapsed:.0f} ops/s; server quantity now {on_hand})  [target <= 10 s for 10,000]"
+                f"({ops / elapsed:.0f} ops/s; server quantity now {on_hand}, {attention} refused)",
+                " [target <= 10 s for 10,000]",
             )
             store.close()
         finally:
