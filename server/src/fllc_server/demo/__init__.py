@@ -1,0 +1,1 @@
+"""Realistic demo data: `fllc-server seed-demo`."""
