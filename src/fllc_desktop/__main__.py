@@ -21,8 +21,11 @@ from fllc_desktop.qt.config import (
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="fllc-desktop", description="FLLC Warehouse desktop client")
-    parser.add_argument("--server", metavar="URL", help="server to use (else FLLC_SERVER_URL, else the "
-                                                         "remembered one, else ask)")
+    parser.add_argument(
+        "--server",
+        metavar="URL",
+        help="server to use (else FLLC_SERVER_URL, else the remembered one, else ask)",
+    )
     parser.add_argument("--quit-when-shown", action="store_true", help=argparse.SUPPRESS)  # cold-start bench
     return parser.parse_args(argv)
 
@@ -40,6 +43,9 @@ def ask_server_url() -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    from fllc_desktop.qt.pyside_compat import protect_true_from_emit_refcount_bug
+
+    protect_true_from_emit_refcount_bug()
     QCoreApplication.setOrganizationName("FLLC")
     QCoreApplication.setApplicationName("FLLC Warehouse")
     qt_app = QApplication(sys.argv[:1])

@@ -9,22 +9,23 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
 os.environ.setdefault("QT_SCALE_FACTOR", "1")
 
-from collections.abc import Callable, Iterator  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-import keyring.backend  # noqa: E402
-import pytest  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import keyring.backend
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
-from fllc_desktop.api import ApiClient  # noqa: E402
-from fllc_desktop.api.tokens import RefreshTokenVault, TokenStore  # noqa: E402
-from fllc_desktop.app import DesktopApp, build_app  # noqa: E402
-from fllc_desktop.ui.theme import apply_theme  # noqa: E402
+from fllc_desktop.api import ApiClient
+from fllc_desktop.api.tokens import RefreshTokenVault, TokenStore
+from fllc_desktop.app import DesktopApp, build_app
+from fllc_desktop.qt.pyside_compat import protect_true_from_emit_refcount_bug
+from fllc_desktop.ui.theme import apply_theme
 
-from .server_process import (  # noqa: E402
+from .server_process import (
     PASSWORDS,
     USERNAMES,
     ServerProcess,
@@ -33,6 +34,7 @@ from .server_process import (  # noqa: E402
 )
 
 SIGN_IN_TIMEOUT_MS = 15_000
+NOUNS = ("Hex bolt M6 x 20 zinc", "Cordless drill 18 V", "Interior paint white 5 l")
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -86,8 +88,9 @@ def start_server(data_dir: Path, backend: str = "embedded") -> ServerProcess:
         redis = os.environ.get("FLLC_TEST_REDIS_URL")
         if not redis:
             pytest.fail("FLLC_TEST_DATABASE_URL is set but FLLC_TEST_REDIS_URL is not")
-        server = ServerProcess(data_dir, gui_database_url(os.environ["FLLC_TEST_DATABASE_URL"]),
-                               gui_redis_url(redis))
+        server = ServerProcess(
+            data_dir, gui_database_url(os.environ["FLLC_TEST_DATABASE_URL"]), gui_redis_url(redis)
+        )
         server.cli("migrate")
     for role, username in USERNAMES.items():
         server.create_user(username, role, PASSWORDS[role])
@@ -100,20 +103,28 @@ def _seed(server: ServerProcess) -> Seeded:
     seeded = Seeded(server)
     seeded.categories = [client.categories.create({"name": n}) for n in ("Fasteners", "Tools", "Paint")]
     seeded.suppliers = [client.suppliers.create({"name": n}) for n in ("Acme Supply", "Bolt Brothers")]
-    seeded.locations = [client.locations.create({"code": c, "name": n})
-                        for c, n in (("A-01", "Aisle 1"), ("B-02", "Aisle 2"))]
+    seeded.locations = [
+        client.locations.create({"code": c, "name": n}) for c, n in (("A-01", "Aisle 1"), ("B-02", "Aisle 2"))
+    ]
     for number in range(1, 61):
         category = seeded.categories[number % 3]
         supplier = seeded.suppliers[number % 2]
-        product = client.products.create({
-            "sku": f"SKU-{number:04d}", "name": f"{category['name'][:-1]} item {number:02d}",
-            "price": f"{number}.50", "unit_cost": f"{number}.00", "category_id": category["id"],
-            "supplier_id": supplier["id"], "reorder_point": 5,
-        })
+        product = client.products.create(
+            {
+                "sku": f"SKU-{number:04d}",
+                "name": f"{NOUNS[number % 3]} {number:02d}",
+                "price": f"{number}.50",
+                "unit_cost": f"{number}.00",
+                "category_id": category["id"],
+                "supplier_id": supplier["id"],
+                "reorder_point": 5,
+            }
+        )
         seeded.products.append(product)
     for product in seeded.products[:10]:
-        client.stock.intake({"product_id": product["id"], "quantity": 20,
-                             "location_id": seeded.locations[0]["id"]})
+        client.stock.intake(
+            {"product_id": product["id"], "quantity": 20, "location_id": seeded.locations[0]["id"]}
+        )
     client.close()
     return seeded
 
@@ -129,6 +140,7 @@ def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture(scope="session", autouse=True)
 def themed(qapp: QApplication) -> QApplication:
+    protect_true_from_emit_refcount_bug()  # also for tests that build no app (gateway, stream)
     apply_theme(qapp)
     return qapp
 
@@ -136,6 +148,7 @@ def themed(qapp: QApplication) -> QApplication:
 @pytest.fixture(autouse=True)
 def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("FLLC_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("FLLC_CLIENT_DATA_DIR", str(tmp_path / "client-data"))  # the scan screens' store
     monkeypatch.delenv("FLLC_SERVER_URL", raising=False)
     return tmp_path / "config"
 
@@ -148,8 +161,11 @@ def make_app(qtbot: Any, seeded: Seeded) -> Iterator[AppFactory]:
     apps: list[DesktopApp] = []
 
     def make(url: str | None = None, keyring_backend: Any = None) -> DesktopApp:
-        app = build_app(url or seeded.url, keyring_backend=keyring_backend or MemoryKeyring(),
-                        reconnect_first_delay_ms=200)
+        app = build_app(
+            url or seeded.url,
+            keyring_backend=keyring_backend or MemoryKeyring(),
+            reconnect_first_delay_ms=200,
+        )
         qtbot.addWidget(app.window)
         app.window.resize(1280, 800)
         app.window.show()
@@ -158,9 +174,7 @@ def make_app(qtbot: Any, seeded: Seeded) -> Iterator[AppFactory]:
 
     yield make
     for app in apps:
-        app.events.stop()
-        app.runner.wait_for_done()
-        app.client.close()
+        app.shutdown()
 
 
 def sign_in(qtbot: Any, app: DesktopApp, role: str, password: str | None = None) -> None:

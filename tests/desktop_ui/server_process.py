@@ -17,8 +17,12 @@ import httpx
 REPO = Path(__file__).resolve().parents[2]
 SERVER_BIN = Path(sys.executable).with_name("fllc-server")
 SECRET = "gui-tests-secret-key-0123456789abcdef0123456789"
-PASSWORDS = {"admin": "admin-pass-1", "manager": "manager-pass-1", "staff": "staff-pass-1",
-             "viewer": "viewer-pass-1"}
+PASSWORDS = {
+    "admin": "admin-pass-1",
+    "manager": "manager-pass-1",
+    "staff": "staff-pass-1",
+    "viewer": "viewer-pass-1",
+}
 USERNAMES = {"admin": "ada", "manager": "max", "staff": "sam", "viewer": "vic"}
 
 
@@ -42,8 +46,12 @@ class ServerProcess:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FLLC_")}
-        env.update(FLLC_DATA_DIR=str(self.data_dir), FLLC_SECRET_KEY=SECRET, FLLC_RATE_LIMIT="100000/minute",
-                   FLLC_LOG_LEVEL="WARNING")
+        env.update(
+            FLLC_DATA_DIR=str(self.data_dir),
+            FLLC_SECRET_KEY=SECRET,
+            FLLC_RATE_LIMIT="100000/minute",
+            FLLC_LOG_LEVEL="WARNING",
+        )
         if self.database_url:
             env["FLLC_DATABASE_URL"] = self.database_url
         if self.redis_url:
@@ -51,8 +59,14 @@ class ServerProcess:
         return env
 
     def cli(self, *args: str, stdin: str | None = None) -> None:
-        subprocess.run([str(SERVER_BIN), *args], env=self.env(), input=(stdin or "").encode(), check=True,
-                       capture_output=True, timeout=120)
+        subprocess.run(
+            [str(SERVER_BIN), *args],
+            env=self.env(),
+            input=(stdin or "").encode(),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
 
     def create_user(self, username: str, role: str, password: str) -> None:
         self.cli("create-user", username, "--role", role, stdin=password + "\n")
@@ -61,8 +75,11 @@ class ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = (self.data_dir / "server.log").open("ab")
         self.process = subprocess.Popen(
-            [str(SERVER_BIN), "serve", "--port", str(self.port)], env=self.env(), cwd=REPO,
-            stdout=log, stderr=subprocess.STDOUT,
+            [str(SERVER_BIN), "serve", "--port", str(self.port)],
+            env=self.env(),
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         self.wait_until_ready()
 
@@ -96,8 +113,8 @@ def gui_database_url(test_url: str) -> str:
     so the GUI tests never touch the server tests' tables."""
     parts = urlsplit(test_url)
     name = (parts.path.lstrip("/") or "test") + "_gui"
-    asyncio.run(_recreate_database(parts.hostname or "127.0.0.1", parts.port or 3306, parts.username or "root",
-                                   parts.password or "", name))
+    host, port = parts.hostname or "127.0.0.1", parts.port or 3306
+    asyncio.run(_recreate_database(host, port, parts.username or "root", parts.password or "", name))
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 

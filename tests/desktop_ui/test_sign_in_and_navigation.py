@@ -11,11 +11,13 @@ from .conftest import sign_in
 from .server_process import USERNAMES
 
 # Screens that exist in this build; a screen not built (scan, purchase orders, reports) is not shown.
+SCAN = {"nav_scan_receive", "nav_scan_po_receive", "nav_scan_count"}  # stock.intake
+VIEW = {"nav_products", "nav_scan_lookup", "nav_sync_attention"}  # products.view
 EXPECTED_NAV = {
-    "admin": {"nav_products", "nav_users", "nav_settings"},
-    "manager": {"nav_products"},
-    "staff": {"nav_products"},
-    "viewer": {"nav_products"},
+    "admin": VIEW | SCAN | {"nav_users", "nav_settings"},
+    "manager": VIEW | SCAN,
+    "staff": VIEW | SCAN,
+    "viewer": VIEW,
 }
 EXPECTED_PRODUCT_ACTIONS = {
     "admin": {"products_new", "products_edit", "products_delete"},
@@ -46,7 +48,7 @@ def test_a_wrong_password_is_said_on_the_form_and_the_user_can_retry(qtbot, make
     qtbot.keyClicks(form.username, "max")
     qtbot.keyClicks(form.password, "not-the-password")
     qtbot.keyClick(form.password, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: form.error.isVisible(), timeout=10_000)
+    qtbot.waitUntil(form.error.isVisible, timeout=10_000)
     assert "Wrong username or password" in form.error.text()
     assert form.submit.isEnabled()
     assert app.window.shell is None
@@ -58,7 +60,8 @@ def test_each_role_sees_only_its_screens_and_actions(qtbot, signed_in, role):
     assert nav_names(app) == EXPECTED_NAV[role]
     buttons = {b.objectName() for b in app.window.findChildren(QPushButton)}
     assert buttons & ALL_ACTIONS == EXPECTED_PRODUCT_ACTIONS[role]
-    assert app.window.shell.current_key == "products"
+    first = app.window.shell.specs[0]
+    assert app.window.shell.current_key == first.key
 
 
 def test_signing_out_returns_to_the_sign_in_page(qtbot, signed_in):
@@ -73,7 +76,7 @@ def test_signing_out_returns_to_the_sign_in_page(qtbot, signed_in):
 def test_without_a_keyring_the_session_is_not_remembered_and_it_is_said_once(qtbot, make_app):
     app = make_app(keyring_backend=keyring.backends.fail.Keyring())
     sign_in(qtbot, app, "viewer")
-    qtbot.waitUntil(lambda: app.window.shell.keyring_banner.isVisible())
+    qtbot.waitUntil(app.window.shell.keyring_banner.isVisible)
     assert "will not be remembered" in app.window.shell.keyring_banner.text
     app.window.on_shell_sig_sign_out_requested()
     sign_in(qtbot, app, "viewer")

@@ -55,7 +55,6 @@ class Gateway(QObject):
     sig_connection_changed = Signal(str)
     sig_session_expired = Signal()
     sig_notice = Signal(str, str)  # title, message: for the window's message bar
-    sig_busy_changed = Signal(bool)
 
     def __init__(
         self, runner: TaskRunner, probe: Callable[[], object], parent: QObject | None = None
@@ -65,7 +64,6 @@ class Gateway(QObject):
         self._probe = probe
         self._state = ConnectionState.ONLINE
         self._waiting_for_sign_in: list[PendingCall] = []
-        self._in_flight = 0
         self._probe_delay = PROBE_FIRST_DELAY_MS
         self._probe_timer = QTimer(self)
         self._probe_timer.setSingleShot(True)
@@ -110,7 +108,6 @@ class Gateway(QObject):
 
     def _send(self, pending: PendingCall) -> None:
         pending.attempts += 1
-        self._set_in_flight(self._in_flight + 1)
         self._runner.start(
             pending.call,
             lambda result: self._on_returned(pending, result),
@@ -118,13 +115,11 @@ class Gateway(QObject):
         )
 
     def _on_returned(self, pending: PendingCall, result: Any) -> None:
-        self._set_in_flight(self._in_flight - 1)
         self._set_state(ConnectionState.ONLINE)
         if pending.owner_alive():
             pending.on_done(result)
 
     def _on_errored(self, pending: PendingCall, exc: Exception) -> None:
-        self._set_in_flight(self._in_flight - 1)
         if not isinstance(exc, ApiError):
             raise exc  # our bug, not the server's answer: crash loudly
         if isinstance(exc, OfflineError):
@@ -184,8 +179,3 @@ class Gateway(QObject):
         if state is not self._state:
             self._state = state
             self.sig_connection_changed.emit(state.value)
-
-    def _set_in_flight(self, count: int) -> None:
-        was_busy, self._in_flight = self._in_flight > 0, max(0, count)
-        if was_busy != (self._in_flight > 0):
-            self.sig_busy_changed.emit(self._in_flight > 0)

@@ -53,7 +53,10 @@ class _Service:
         self._client = client
 
     def _submit(
-        self, call: Callable[[], Any], on_done: Callable[[Any], None], on_error: OnError,
+        self,
+        call: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_error: OnError,
         owner: QObject | None,
     ) -> None:
         self._gateway.submit(call, on_done, on_error, owner=owner)
@@ -61,7 +64,10 @@ class _Service:
 
 class CatalogService(_Service):
     def search_products(
-        self, query: ProductQuery, on_done: Callable[[Page], None], on_error: OnError = None,
+        self,
+        query: ProductQuery,
+        on_done: Callable[[Page], None],
+        on_error: OnError = None,
         owner: QObject | None = None,
     ) -> None:
         def call() -> Page:
@@ -78,13 +84,19 @@ class CatalogService(_Service):
         self._submit(call, on_done, on_error, owner)
 
     def product(
-        self, product_id: int, on_done: Callable[[JsonObject], None], on_error: OnError = None,
+        self,
+        product_id: int,
+        on_done: Callable[[JsonObject], None],
+        on_error: OnError = None,
         owner: QObject | None = None,
     ) -> None:
         self._submit(lambda: self._client.products.get(product_id), on_done, on_error, owner)
 
     def stock_of(
-        self, product_id: int, on_done: Callable[[ProductStock], None], on_error: OnError = None,
+        self,
+        product_id: int,
+        on_done: Callable[[ProductStock], None],
+        on_error: OnError = None,
         owner: QObject | None = None,
     ) -> None:
         def call() -> ProductStock:
@@ -107,14 +119,23 @@ class CatalogService(_Service):
         self._submit(call, on_done, on_error, owner)
 
     def create_product(
-        self, fields: JsonObject, on_done: Callable[[JsonObject], None], on_error: OnError = None,
+        self,
+        fields: JsonObject,
+        on_done: Callable[[JsonObject], None],
+        on_error: OnError = None,
         owner: QObject | None = None,
     ) -> None:
         self._submit(lambda: self._client.products.create(fields), on_done, on_error, owner)
 
     def update_product(
-        self, product_id: int, changes: JsonObject, version: int, *,
-        on_done: Callable[[JsonObject], None], on_error: OnError = None, owner: QObject | None = None,
+        self,
+        product_id: int,
+        changes: JsonObject,
+        version: int,
+        *,
+        on_done: Callable[[JsonObject], None],
+        on_error: OnError = None,
+        owner: QObject | None = None,
     ) -> None:
         def call() -> JsonObject:
             return self._client.products.update(product_id, changes, version=version)
@@ -122,7 +143,10 @@ class CatalogService(_Service):
         self._submit(call, on_done, on_error, owner)
 
     def delete_product(
-        self, product_id: int, on_done: Callable[[None], None], on_error: OnError = None,
+        self,
+        product_id: int,
+        on_done: Callable[[None], None],
+        on_error: OnError = None,
         owner: QObject | None = None,
     ) -> None:
         self._submit(lambda: self._client.products.delete(product_id), on_done, on_error, owner)
@@ -130,31 +154,48 @@ class CatalogService(_Service):
 
 class UsersService(_Service):
     def list_users(
-        self, text: str, on_done: Callable[[Page], None], on_error: OnError = None,
+        self,
+        text: str,
+        on_done: Callable[[Page], None],
+        on_error: OnError = None,
         owner: QObject | None = None,
     ) -> None:
         self._submit(lambda: self._client.users.list(q=text or None, per_page=200), on_done, on_error, owner)
 
     def create_user(
-        self, fields: JsonObject, on_done: Callable[[JsonObject], None], on_error: OnError = None,
+        self,
+        fields: JsonObject,
+        on_done: Callable[[JsonObject], None],
+        on_error: OnError = None,
         owner: QObject | None = None,
     ) -> None:
         self._submit(lambda: self._client.users.create(fields), on_done, on_error, owner)
 
     def change_role(
-        self, user_id: int, role: str, on_done: Callable[[JsonObject], None], on_error: OnError = None,
+        self,
+        user_id: int,
+        role: str,
+        on_done: Callable[[JsonObject], None],
+        on_error: OnError = None,
         owner: QObject | None = None,
     ) -> None:
         self._submit(lambda: self._client.users.change_role(user_id, role), on_done, on_error, owner)
 
     def deactivate(
-        self, user_id: int, on_done: Callable[[JsonObject], None], on_error: OnError = None,
+        self,
+        user_id: int,
+        on_done: Callable[[JsonObject], None],
+        on_error: OnError = None,
         owner: QObject | None = None,
     ) -> None:
         self._submit(lambda: self._client.users.deactivate(user_id), on_done, on_error, owner)
 
     def reset_password(
-        self, user_id: int, password: str, on_done: Callable[[None], None], on_error: OnError = None,
+        self,
+        user_id: int,
+        password: str,
+        on_done: Callable[[None], None],
+        on_error: OnError = None,
         owner: QObject | None = None,
     ) -> None:
         self._submit(lambda: self._client.users.reset_password(user_id, password), on_done, on_error, owner)
@@ -167,7 +208,10 @@ class SettingsService(_Service):
         self._submit(self._client.settings.get, on_done, on_error, owner)
 
     def save(
-        self, changes: JsonObject, on_done: Callable[[JsonObject], None], on_error: OnError = None,
+        self,
+        changes: JsonObject,
+        on_done: Callable[[JsonObject], None],
+        on_error: OnError = None,
         owner: QObject | None = None,
     ) -> None:
         self._submit(lambda: self._client.settings.put(changes), on_done, on_error, owner)
@@ -194,7 +238,10 @@ class SessionService(QObject):
         return tokens.access_token if tokens else None
 
     def sign_in(
-        self, username: str, password: str, on_error: Callable[[ApiError], None],
+        self,
+        username: str,
+        password: str,
+        on_error: Callable[[ApiError], None],
         owner: QObject | None = None,
     ) -> None:
         def call() -> CurrentUser:

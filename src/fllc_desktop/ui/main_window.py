@@ -16,8 +16,10 @@ from fllc_desktop.ui.screens.registry import ScreenContext, ScreenRegistry
 from fllc_desktop.ui.screens.sign_in import ReauthDialog, SignInPage
 from fllc_desktop.ui.shell import Shell
 
-OFFLINE_TEXT = ("The server cannot be reached. Working offline: what is shown may be out of date, "
-                "and changes cannot be saved until the connection is back. Retrying automatically.")
+OFFLINE_TEXT = (
+    "The server cannot be reached. Working offline: what is shown may be out of date, "
+    "and changes cannot be saved until the connection is back. Retrying automatically."
+)
 
 
 def sign_in_message(error: ApiError) -> str:
@@ -124,7 +126,9 @@ class MainWindow(QMainWindow):
         form = self.reauth.form
         form.sig_sign_in_requested.connect(
             lambda username, password: self._session.sign_in(
-                username, password, lambda e: form.show_error(sign_in_message(e)), owner=form))
+                username, password, lambda e: form.show_error(sign_in_message(e)), owner=form
+            )
+        )
         self.reauth.rejected.connect(self.on_reauth_rejected)
         self.reauth.open()
 
@@ -186,4 +190,3 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._events.stop()
         super().closeEvent(event)
-

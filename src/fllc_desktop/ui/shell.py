@@ -6,11 +6,13 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QButtonGroup,
     QFrame,
     QHBoxLayout,
     QLabel,
     QStackedWidget,
+    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -18,13 +20,22 @@ from PySide6.QtWidgets import (
 
 from fllc_desktop.domain.permissions import Role
 from fllc_desktop.ui.screens.registry import ScreenContext, ScreenRegistry, ScreenSpec
-from fllc_desktop.ui.theme import icon
+from fllc_desktop.ui.theme import TOUCH_TARGET_PX, icon
 from fllc_desktop.ui.widgets.banner import Banner
 
 
-def _repolish(widget: QWidget) -> None:
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
+def _make_touch_friendly(root: QWidget) -> None:
+    """What the stylesheet cannot reach: table rows of at least 44 px."""
+    for view in root.findChildren(QAbstractItemView):
+        if isinstance(view, QTableView):
+            view.verticalHeader().setDefaultSectionSize(TOUCH_TARGET_PX)
+
+
+def _repolish(root: QWidget) -> None:
+    """Re-apply the stylesheet to a tree after a property its rules depend on has changed."""
+    for widget in [root, *root.findChildren(QWidget)]:
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
 
 
 class Shell(QWidget):
@@ -35,6 +46,8 @@ class Shell(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("shell")
+        if context.user.role == Role.STAFF.value:
+            self.setProperty("touch", "true")  # staff work on tablets: every target 44 px (set first)
         self.specs: list[ScreenSpec] = registry.visible_for(context.grants)
         self.screens: dict[str, QWidget] = {}
         self.nav_buttons: dict[str, QToolButton] = {}
@@ -45,9 +58,8 @@ class Shell(QWidget):
         self.stack.setObjectName("screen_stack")
         self.nav = self._build_nav(context)
         self._lay_out()
-        if context.user.role == Role.STAFF.value:
-            self.setProperty("touch", True)  # staff work on tablets: every target 44 px
-        _repolish(self)
+        if self.property("touch") == "true":
+            _make_touch_friendly(self)
         if self.specs:
             self.show_screen(self.specs[0].key)
 
@@ -99,7 +111,9 @@ class Shell(QWidget):
         screen = spec.factory(context)
         screen.setObjectName(spec.object_name)
         if spec.touch:
-            screen.setProperty("touch", True)
+            screen.setProperty("touch", "true")
+            _make_touch_friendly(screen)
+            _repolish(screen)
         self.stack.addWidget(screen)
         self.screens[spec.key] = screen
 

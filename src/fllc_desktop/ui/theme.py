@@ -21,8 +21,12 @@ def resources_dir() -> Path:
 
 
 def stylesheet() -> str:
+    """The QSS with ``@ICONS@`` pointing at the icons folder (QSS ``url()`` needs a real path)."""
     path = resources_dir() / "styles" / "fllc.qss"
-    return path.read_text(encoding="utf-8") if path.is_file() else ""
+    if not path.is_file():
+        return ""
+    icons = (resources_dir() / "icons").as_posix()
+    return path.read_text(encoding="utf-8").replace("@ICONS@", icons)
 
 
 @cache

@@ -73,8 +73,14 @@ class ConflictDialog(QDialog):
 
     def _comparison(self, mine: JsonObject, theirs: JsonObject, original: JsonObject) -> QTableWidget:
         fields = list(mine)
-        fields += [k for k in theirs if k not in mine and k in original and theirs[k] != original[k]
-                   and k not in {"version", "updated_at", "quantity_on_hand"}]
+        fields += [
+            k
+            for k in theirs
+            if k not in mine
+            and k in original
+            and theirs[k] != original[k]
+            and k not in {"version", "updated_at", "quantity_on_hand"}
+        ]
         table = QTableWidget(len(fields), 3, self)
         table.setObjectName("conflict_table")
         table.setHorizontalHeaderLabels(["Field", "Your value", "Their value (saved)"])

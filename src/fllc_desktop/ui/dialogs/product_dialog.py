@@ -13,8 +13,16 @@ from fllc_desktop.ui.widgets.inputs import IdComboBox, MoneyEdit, count_box
 
 JsonObject = dict[str, Any]
 EDITABLE = (
-    "sku", "barcode", "name", "description", "category_id", "supplier_id",
-    "unit_cost", "price", "reorder_point", "reorder_quantity",
+    "sku",
+    "barcode",
+    "name",
+    "description",
+    "category_id",
+    "supplier_id",
+    "unit_cost",
+    "price",
+    "reorder_point",
+    "reorder_quantity",
 )
 
 
@@ -34,8 +42,9 @@ class ProductDialog(QDialog):
         self.setWindowTitle(f"Edit {self.original['sku']}" if product else "New product")
         self.form = ErrorForm("product_form", self)
         self._build_fields(categories, suppliers)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setObjectName("product_save")
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setObjectName("product_cancel")
@@ -67,13 +76,28 @@ class ProductDialog(QDialog):
         self.reorder_point = count_box("field_reorder_point", parent=self)
         self.reorder_quantity = count_box("field_reorder_quantity", parent=self)
         for key, label, widget in (
-            ("sku", "&SKU", self.sku), ("barcode", "&Barcode", self.barcode), ("name", "&Name", self.name),
-            ("description", "&Description", self.description), ("category_id", "&Category", self.category),
-            ("supplier_id", "Su&pplier", self.supplier), ("unit_cost", "Unit &cost", self.unit_cost),
-            ("price", "&Price", self.price), ("reorder_point", "&Reorder point", self.reorder_point),
+            ("sku", "&SKU", self.sku),
+            ("barcode", "&Barcode", self.barcode),
+            ("name", "&Name", self.name),
+            ("description", "&Description", self.description),
+            ("category_id", "&Category", self.category),
+            ("supplier_id", "Su&pplier", self.supplier),
+            ("unit_cost", "Unit &cost", self.unit_cost),
+            ("price", "&Price", self.price),
+            ("reorder_point", "&Reorder point", self.reorder_point),
             ("reorder_quantity", "Reorder &quantity", self.reorder_quantity),
         ):
             self.form.add_field(key, label, widget)
+
+    def set_lookups(self, categories: list[JsonObject], suppliers: list[JsonObject]) -> None:
+        """The lists arrived after the dialog opened: fill them, keeping or restoring the choice."""
+        for box, entities, key in (
+            (self.category, categories, "category_id"),
+            (self.supplier, suppliers, "supplier_id"),
+        ):
+            box.set_entities(entities)
+            if box.value() is None:
+                box.set_value(self.original.get(key))
 
     def load(self, product: JsonObject) -> None:
         self.sku.setText(str(product.get("sku") or ""))

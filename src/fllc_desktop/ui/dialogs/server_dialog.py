@@ -10,8 +10,11 @@ class ServerDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("dialog_server")
         self.setWindowTitle("Connect to a server")
-        intro = QLabel("Which FLLC Warehouse server should this computer use? "
-                       "The default is the server started on this machine.", self)
+        intro = QLabel(
+            "Which FLLC Warehouse server should this computer use? "
+            "The default is the server started on this machine.",
+            self,
+        )
         intro.setWordWrap(True)
         self.url = QLineEdit(default_url, self)
         self.url.setObjectName("server_url")

@@ -24,8 +24,9 @@ class FormDialog(QDialog):
         self.setObjectName(name)
         self.setWindowTitle(title)
         self.form = ErrorForm(f"{name}_form", self)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(ok_text)
         self.ok_button.setObjectName(f"{name}_ok")
@@ -96,9 +97,12 @@ class NewUserDialog(FormDialog):
         self.password = _password(self)
         self.password_confirm = _password(self)
         for key, label, widget in (
-            ("username", "&Username", self.username), ("full_name", "&Full name", self.full_name),
-            ("email", "&Email", self.email), ("role", "&Role", self.role),
-            ("password", "&Password", self.password), ("password_confirm", "&Confirm", self.password_confirm),
+            ("username", "&Username", self.username),
+            ("full_name", "&Full name", self.full_name),
+            ("email", "&Email", self.email),
+            ("role", "&Role", self.role),
+            ("password", "&Password", self.password),
+            ("password_confirm", "&Confirm", self.password_confirm),
         ):
             self.form.add_field(key, label, widget)
         self.resize(420, self.sizeHint().height())

@@ -8,11 +8,13 @@ from fllc_desktop.ui.screens.registry import ScreenRegistry, ScreenSpec
 from fllc_desktop.ui.screens.settings import build_settings_screen
 from fllc_desktop.ui.screens.users import build_users_screen
 
-PRODUCTS = ScreenSpec("products", "Products", Permission.PRODUCTS_VIEW, build_products_screen,
-                      icon="products", order=20)
+PRODUCTS = ScreenSpec(
+    "products", "Products", Permission.PRODUCTS_VIEW, build_products_screen, icon="products", order=20
+)
 USERS = ScreenSpec("users", "Users", Permission.USERS_MANAGE, build_users_screen, icon="users", order=80)
-SETTINGS = ScreenSpec("settings", "Settings", Permission.SYSTEM_CONFIGURE, build_settings_screen,
-                      icon="settings", order=90)
+SETTINGS = ScreenSpec(
+    "settings", "Settings", Permission.SYSTEM_CONFIGURE, build_settings_screen, icon="settings", order=90
+)
 
 
 def register_default_screens(registry: ScreenRegistry) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
@@ -24,8 +25,18 @@ class ProductEditor(QObject):
         super().__init__(parent_widget)
         self._catalog = catalog
         self._parent = parent_widget
-        self.lookups = Lookups()
+        self._lookups = Lookups()
         self.dialog: ProductDialog | None = None
+
+    @property
+    def lookups(self) -> Lookups:
+        return self._lookups
+
+    @lookups.setter
+    def lookups(self, lookups: Lookups) -> None:
+        self._lookups = lookups
+        if self.dialog is not None and shiboken6.isValid(self.dialog):
+            self.dialog.set_lookups(lookups.categories, lookups.suppliers)
 
     def create(self) -> ProductDialog:
         return self._open(None)
@@ -35,11 +46,15 @@ class ProductEditor(QObject):
 
     def delete(self, product: JsonObject) -> None:
         confirm(
-            self._parent, "dialog_confirm_delete", "Delete product",
+            self._parent,
+            "dialog_confirm_delete",
+            "Delete product",
             f"Delete {product.get('sku')} “{product.get('name')}”? This cannot be undone here.",
             lambda: self._catalog.delete_product(
-                int(product["id"]), lambda _none: self.sig_deleted.emit(product["id"]),
-                self._on_delete_errored, owner=self._parent,
+                int(product["id"]),
+                lambda _none: self.sig_deleted.emit(product["id"]),
+                self._on_delete_errored,
+                owner=self._parent,
             ),
         )
 
@@ -63,8 +78,9 @@ class ProductEditor(QObject):
             self._catalog.create_product(changes, on_done, on_error, owner=dialog)
         else:
             version = int(dialog.original.get("version") or 1)
-            self._catalog.update_product(int(dialog.original["id"]), changes, version, on_done=on_done,
-                                         on_error=on_error, owner=dialog)
+            self._catalog.update_product(
+                int(dialog.original["id"]), changes, version, on_done=on_done, on_error=on_error, owner=dialog
+            )
 
     def _on_save_errored(self, dialog: ProductDialog, changes: JsonObject, error: ApiError) -> None:
         if isinstance(error, ConflictError) and error.current is not None and not dialog.is_new:
@@ -73,8 +89,11 @@ class ProductEditor(QObject):
             field_errors = getattr(error, "field_errors", None) or _details_by_field(error)
             dialog.show_errors(field_errors, "" if field_errors else error.message)
         elif isinstance(error, OfflineError):
-            dialog.show_errors({}, "The server cannot be reached; your changes are still here. "
-                                   "Try Save again when the connection is back.")
+            dialog.show_errors(
+                {},
+                "The server cannot be reached; your changes are still here. "
+                "Try Save again when the connection is back.",
+            )
         else:
             dialog.show_errors({}, f"{error.title}: {error.message}")
 
@@ -90,8 +109,11 @@ class ProductEditor(QObject):
                 dialog.reject()
             else:
                 dialog.rebase(theirs)
-                dialog.show_errors({}, "This product was changed by someone else. Save again to "
-                                       "overwrite their values with yours, or Cancel to keep theirs.")
+                dialog.show_errors(
+                    {},
+                    "This product was changed by someone else. Save again to "
+                    "overwrite their values with yours, or Cancel to keep theirs.",
+                )
             conflict.deleteLater()
 
         conflict.finished.connect(on_conflict_finished)

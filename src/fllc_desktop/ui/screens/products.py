@@ -39,8 +39,13 @@ JsonObject = dict[str, Any]
 
 class ProductsScreen(QWidget):
     def __init__(
-        self, catalog: CatalogService, events: EventStream | None, grants: Grants,
-        parent: QWidget | None = None, *, debounce_ms: int = SEARCH_DEBOUNCE_MS,
+        self,
+        catalog: CatalogService,
+        events: EventStream | None,
+        grants: Grants,
+        parent: QWidget | None = None,
+        *,
+        debounce_ms: int = SEARCH_DEBOUNCE_MS,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("screen_products")
@@ -70,10 +75,12 @@ class ProductsScreen(QWidget):
         self.low_stock.setObjectName("products_filter_low_stock")
         modify = Permission.PRODUCTS_MODIFY
         self.new_button = self._action_button(grants, modify, "products_new", "&New", "add")
-        self.edit_button = self._action_button(grants, Permission.PRODUCTS_MODIFY, "products_edit", "&Edit",
-                                               "edit")
-        self.delete_button = self._action_button(grants, Permission.PRODUCTS_DELETE, "products_delete",
-                                                 "&Delete", "delete")
+        self.edit_button = self._action_button(
+            grants, Permission.PRODUCTS_MODIFY, "products_edit", "&Edit", "edit"
+        )
+        self.delete_button = self._action_button(
+            grants, Permission.PRODUCTS_DELETE, "products_delete", "&Delete", "delete"
+        )
         self.table = self._build_table()
         self.detail = ProductDetail(self)
         self.status = QLabel(self)
@@ -106,8 +113,15 @@ class ProductsScreen(QWidget):
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setAlternatingRowColors(True)
         table.verticalHeader().hide()
-        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        table.setWordWrap(False)
         return table
+
+    def _size_columns(self) -> None:
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        for column in range(self.model.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the name takes the rest
 
     def _lay_out(self) -> None:
         filters = QHBoxLayout()
@@ -131,8 +145,10 @@ class ProductsScreen(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(left)
         splitter.addWidget(self.detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
+        self.detail.setMinimumWidth(300)
+        splitter.setSizes([900, 360])
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(splitter, 1)
@@ -186,6 +202,7 @@ class ProductsScreen(QWidget):
         self.loaded_serial = serial
         selected = self.selected_product()
         self.model.set_page(page)
+        self._size_columns()
         self.status.setText(f"{page.total:,} products" if page.total != 1 else "1 product")
         self.page_label.setText(f"Page {self.model.page} of {self.model.pages}")
         self.prev_button.setEnabled(self.model.page > 1)
@@ -216,8 +233,11 @@ class ProductsScreen(QWidget):
 
     def on_filter_changed(self, *_args: object) -> None:
         self.query = replace(
-            self.query, category_id=self.category_filter.value(), supplier_id=self.supplier_filter.value(),
-            low_stock=self.low_stock.isChecked(), page=1,
+            self.query,
+            category_id=self.category_filter.value(),
+            supplier_id=self.supplier_filter.value(),
+            low_stock=self.low_stock.isChecked(),
+            page=1,
         )
         self.reload()
 
@@ -282,8 +302,10 @@ class ProductsScreen(QWidget):
         self.detail.show_loading()
         product_id = product["id"]
         self._catalog.stock_of(
-            int(product_id), lambda stock: self.on_catalog_stock(product_id, stock),
-            lambda error: self.detail.show_unavailable(error.title.lower()), owner=self,
+            int(product_id),
+            lambda stock: self.on_catalog_stock(product_id, stock),
+            lambda error: self.detail.show_unavailable(error.title.lower()),
+            owner=self,
         )
 
     def on_catalog_stock(self, product_id: object, stock: ProductStock) -> None:

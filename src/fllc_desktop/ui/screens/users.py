@@ -29,12 +29,17 @@ from fllc_desktop.ui.widgets.banner import Banner
 from fllc_desktop.ui.widgets.messages import confirm
 
 JsonObject = dict[str, Any]
-COLUMNS = (("username", "Username"), ("full_name", "Full name"), ("email", "Email"), ("role", "Role"),
-           ("is_active", "Active"))
+COLUMNS = (
+    ("username", "Username"),
+    ("full_name", "Full name"),
+    ("email", "Email"),
+    ("role", "Role"),
+    ("is_active", "Active"),
+)
 
 REFUSALS = {
     "last_admin": "This is the last active admin, so it cannot be demoted or deactivated: nobody could "
-                  "manage users any more. Make another user an admin first, then try again.",
+    "manage users any more. Make another user an admin first, then try again.",
     "username_taken": "That username is already taken: choose another.",
     "forbidden": "Your role does not allow managing users.",
 }
@@ -145,32 +150,44 @@ class UsersScreen(QWidget):
 
     # -- actions ----------------------------------------------------------------------------------
     def on_create_clicked(self) -> None:
-        self._run_dialog(NewUserDialog(self), lambda values, done, failed:
-                         self._users.create_user(values, done, failed, owner=self))
+        self._run_dialog(
+            NewUserDialog(self),
+            lambda values, done, failed: self._users.create_user(values, done, failed, owner=self),
+        )
 
     def on_change_role_clicked(self) -> None:
         user = self.selected_user()
         if user is not None:
             user_id = int(user["id"])
-            self._run_dialog(RoleDialog(user, self), lambda values, done, failed:
-                             self._users.change_role(user_id, values["role"], done, failed, owner=self))
+            self._run_dialog(
+                RoleDialog(user, self),
+                lambda values, done, failed: self._users.change_role(
+                    user_id, values["role"], done, failed, owner=self
+                ),
+            )
 
     def on_reset_password_clicked(self) -> None:
         user = self.selected_user()
         if user is not None:
-            self._run_dialog(PasswordDialog(user, self), lambda values, done, failed:
-                             self._users.reset_password(int(user["id"]), values["password"], done, failed,
-                                                        owner=self))
+            self._run_dialog(
+                PasswordDialog(user, self),
+                lambda values, done, failed: self._users.reset_password(
+                    int(user["id"]), values["password"], done, failed, owner=self
+                ),
+            )
 
     def on_deactivate_clicked(self) -> None:
         user = self.selected_user()
         if user is None:
             return
         note = " You are deactivating your own account." if user.get("id") == self._me else ""
-        confirm(self, "dialog_confirm_deactivate", "Deactivate user",
-                f"Deactivate {user.get('username')}? They are signed out and can no longer sign in.{note}",
-                lambda: self._users.deactivate(int(user["id"]), self._on_changed, self._show_refusal,
-                                               owner=self))
+        confirm(
+            self,
+            "dialog_confirm_deactivate",
+            "Deactivate user",
+            f"Deactivate {user.get('username')}? They are signed out and can no longer sign in.{note}",
+            lambda: self._users.deactivate(int(user["id"]), self._on_changed, self._show_refusal, owner=self),
+        )
 
     def _run_dialog(self, dialog: FormDialog, send: Callable[..., None]) -> None:
         def on_done(_result: object) -> None:

@@ -14,8 +14,13 @@ from PySide6.QtWidgets import (
 )
 
 JsonObject = dict[str, Any]
-MOVEMENT_COLUMNS = (("created_at", "When"), ("delta", "Change"), ("reason", "Reason"),
-                    ("location_code", "Location"), ("lot", "Lot"))
+MOVEMENT_COLUMNS = (
+    ("created_at", "When"),
+    ("delta", "Change"),
+    ("reason", "Reason"),
+    ("location_code", "Location"),
+    ("lot", "Lot"),
+)
 
 
 class ProductDetail(QWidget):
@@ -72,6 +77,8 @@ class ProductDetail(QWidget):
     def _movement_value(self, movement: JsonObject, key: str) -> Any:
         if key == "location_code":
             return self._location_name(movement)
+        if key == "created_at":
+            return str(movement.get(key) or "").replace("T", " ")[:16]
         if key == "delta":
             delta = int(movement.get("delta") or 0)
             return f"+{delta}" if delta > 0 else str(delta)
@@ -91,7 +98,9 @@ def _table(name: str, headers: list[str], parent: QWidget) -> QTableWidget:
     table.verticalHeader().hide()
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    table.setWordWrap(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
     return table
 
 
