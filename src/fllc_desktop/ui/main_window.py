@@ -174,6 +174,8 @@ class MainWindow(QMainWindow):
             self.keyring_notice_shown = True
 
     def connection_text(self) -> str:
+        if self.shell is None and self._gateway.state is ConnectionState.ONLINE:
+            return "signed out"  # nothing has been asked of the server yet
         if self._gateway.state is ConnectionState.OFFLINE:
             return ConnectionState.OFFLINE.value
         if self._events.state in (StreamState.RECONNECTING, StreamState.CONNECTING):
