@@ -1,0 +1,167 @@
+"""Shared pieces of the HTTP benchmarks: a fresh MariaDB database and Redis db, server processes
+started and stopped, wrk runs with a Lua script (varying paths, auth header), and percentiles.
+
+Every benchmark imports this from its own directory (`from _harness import ...`); nothing here
+is a test, and nothing here may point at a database anyone cares about: `fresh_mariadb` drops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+VENV_BIN = REPO / ".venv" / "bin"
+
+
+def machine_load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} / {five:.2f} / {fifteen:.2f} (1/5/15 min) on {os.cpu_count()} CPUs"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The nearest-rank percentile of `values` (0 for none)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+# -- databases ------------------------------------------------------------------------------------
+def fresh_mariadb(database_url: str) -> None:
+    """DROP and CREATE the database named in `database_url` (utf8mb4)."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    url = make_url(database_url)
+    if not (url.database or "").startswith("fllc_bench"):
+        raise SystemExit(f"refusing to drop {url.database!r}: bench databases are named fllc_bench*")
+
+    async def run() -> None:
+        server = create_async_engine(url.set(database=""))
+        async with server.begin() as connection:
+            await connection.execute(text(f"DROP DATABASE IF EXISTS {url.database}"))
+            await connection.execute(text(f"CREATE DATABASE {url.database} CHARACTER SET utf8mb4"))
+        await server.dispose()
+
+    asyncio.run(run())
+
+
+def flush_redis(redis_url: str) -> None:
+    from redis import Redis
+
+    client = Redis.from_url(redis_url)
+    client.flushdb()
+    client.close()
+
+
+# -- processes ------------------------------------------------------------------------------------
+def start_server(command: Sequence[str], env: dict[str, str], ready_url: str,
+                 timeout: float = 120.0) -> subprocess.Popen[bytes]:
+    """Start `command` (its output discarded) and wait until `ready_url` answers below 500."""
+    process = subprocess.Popen(list(command), env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{command[0]} exited with {process.returncode} before it was ready")
+        try:
+            if httpx.get(ready_url, timeout=1).status_code < 500:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    stop(process)
+    raise SystemExit(f"{' '.join(command)} was not ready within {timeout:.0f} s")
+
+
+def stop(process: subprocess.Popen[bytes] | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+# -- wrk ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LoadResult:
+    requests: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def have_wrk() -> bool:
+    return shutil.which("wrk") is not None
+
+
+def lua_paths_script(paths: Sequence[str], headers: dict[str, str]) -> str:
+    """A wrk script sending `paths` in turn (one thread: each path once per cycle) with `headers`."""
+    lines = [f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}" for name, value in headers.items()]
+    listed = ",\n".join(json.dumps(path) for path in paths)
+    return "\n".join([
+        *lines,
+        f"local paths = {{\n{listed}\n}}",
+        "local i = 0",
+        "request = function()",
+        "  i = i % #paths + 1",
+        '  return wrk.format("GET", paths[i])',
+        "end",
+        "",
+    ])
+
+
+def _latency(output: str, percent: str) -> float:
+    match = re.search(rf"^\s*{percent}(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+    return float(match.group(1)) * _UNITS[match.group(2)] if match else float("nan")
+
+
+def wrk(base_url: str, script: str, *, seconds: float, connections: int) -> LoadResult:
+    """One closed-loop wrk run (1 thread, `connections` keep-alive connections) with `script`."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script)
+    try:
+        command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
+                   "-s", lua.name, base_url]
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(lua.name)
+    requests = re.search(r"(\d+) requests in", output)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(r"Socket errors:.*?(\d+) timeout", output)
+    return LoadResult(
+        requests=int(requests.group(1)) if requests else 0,
+        rps=float(rps.group(1)) if rps else 0.0,
+        p50_ms=_latency(output, "50"),
+        p99_ms=_latency(output, "99"),
+        errors=(int(bad.group(1)) if bad else 0) + (int(errors.group(1)) if errors else 0),
+    )
