@@ -233,6 +233,9 @@ async def test_metrics_count_requests_and_latency_by_route_template(
     assert 'le="0.005"' in text
     assert _sample(text, "fllc_http_requests_total", route="unmatched", status="404") == 1
     assert "/api/v1/users/999" not in text  # raw paths would explode the label set
+    await client.get("/api/v1/openapi.json")
+    schema_text = (await client.get("/metrics")).text
+    assert _sample(schema_text, "fllc_http_requests_total", route="/api/v1/openapi.json", status="200") == 1
 
 
 # -- readiness ------------------------------------------------------------------------------------------

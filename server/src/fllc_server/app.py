@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool | None = None)
         if run_migrations:
             await upgrade_async(settings.effective_database_url)
         await load_runtime(state)  # a database down at start: /readyz says 503 until it is back
+        state.auth.start()  # hears other processes' user changes and sign-outs
         try:
             yield
         finally:

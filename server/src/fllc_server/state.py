@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
+from fllc_server.auth.cache import AuthCache
 from fllc_server.auth.passwords import Passwords
 from fllc_server.auth.tokens import TokenService
 from fllc_server.config import Settings
 from fllc_server.events.bus import EventBus
 from fllc_server.infra.cache import Cache, MemoryCache, RedisCache
 from fllc_server.infra.pubsub import MemoryPubSub, PubSub, RedisPubSub
-from fllc_server.infra.ratelimit import RateLimiter, build_storage
+from fllc_server.infra.ratelimit import ApiLimiter, LeasedRateLimiter, RateLimiter, build_storage
 from fllc_server.kit.db import Database
 from fllc_server.observability.metrics import Metrics
 
@@ -39,6 +40,8 @@ class AppState:
     metrics: Metrics
     events: EventBus
     runtime: RuntimeSettings
+    auth: AuthCache
+    api_limiter: ApiLimiter  # the global per-caller limit of the request path
     redis: Redis | None = None
     extras: dict[str, object] = field(default_factory=dict)
 
@@ -53,12 +56,13 @@ class AppState:
             audience=settings.jwt_audience,
             access_minutes=settings.access_token_minutes,
         )
+        limiter = RateLimiter(build_storage(settings.redis_url))
         return cls(
             settings=settings,
             db=Database(settings.effective_database_url, settings.database_replica_url),
             cache=cache,
             pubsub=pubsub,
-            limiter=RateLimiter(build_storage(settings.redis_url)),
+            limiter=limiter,
             tokens=tokens,
             passwords=Passwords(settings.password_hash_concurrency),
             metrics=Metrics(),
@@ -66,10 +70,13 @@ class AppState:
             runtime=RuntimeSettings(
                 rate_limit=settings.rate_limit, refresh_token_days=settings.refresh_token_days
             ),
+            auth=AuthCache(pubsub),
+            api_limiter=LeasedRateLimiter(redis) if redis else limiter,
             redis=redis,
         )
 
     async def close(self) -> None:
+        await self.auth.stop()
         await self.pubsub.close()
         await self.cache.close()
         await self.db.dispose()

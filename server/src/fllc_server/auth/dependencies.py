@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection
 
+from fllc_server.auth.cache import Principal
 from fllc_server.auth.permissions import Permission, permissions_for
+from fllc_server.auth.schemas import Me
 from fllc_server.kit.errors import Forbidden, Unauthorized
 from fllc_server.models import User
+
+if TYPE_CHECKING:
+    from fllc_server.state import AppState
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/v1/auth/login")
 REVOKED_PREFIX = "auth:revoked-jti:"
@@ -19,7 +24,8 @@ REVOKED_PREFIX = "auth:revoked-jti:"
 
 @dataclass(frozen=True, slots=True)
 class CurrentUser:
-    """The signed-in user with their *current* role (read from the database on every request)."""
+    """The signed-in user with their *current* role and activity (the database row, through the
+    auth cache that every change to the user invalidates at once)."""
 
     id: int
     username: str
@@ -27,20 +33,21 @@ class CurrentUser:
     permissions: frozenset[Permission]
     jti: str
     token_expires_at: int
-    account: User
+    account: Principal
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
 
 
 async def authenticate_token(request: HTTPConnection, token: str) -> CurrentUser:
-    """Verify an access token and load its user; shared by HTTP routes and the WebSocket."""
-    state = request.app.state.fllc
+    """Verify an access token and load its user; shared by HTTP routes and the WebSocket.
+
+    The user's *current* row decides (role, active), read through the auth cache, which every
+    change to the user invalidates at once."""
+    state: AppState = request.app.state.fllc
     claims = state.tokens.decode_access(token)
-    if await state.cache.get(REVOKED_PREFIX + claims.jti) is not None:
-        raise Unauthorized("The session has been signed out", code="token_revoked")
-    async with state.db.sessions() as session:
-        user = await session.get(User, claims.user_id)
+    await _ensure_not_revoked(state, claims.jti, claims.expires_at)
+    user = await _principal(state, claims.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("The account is not active", code="account_inactive")
     request.scope.setdefault("state", {})["user_id"] = user.id
@@ -53,6 +60,36 @@ async def authenticate_token(request: HTTPConnection, token: str) -> CurrentUser
         token_expires_at=claims.expires_at,
         account=user,
     )
+
+
+def render_me(principal: Principal) -> bytes:
+    """The JSON of GET /api/v1/me for this principal."""
+    return Me.of(principal).model_dump_json().encode()
+
+
+async def _ensure_not_revoked(state: AppState, jti: str, expires_at: int) -> None:
+    if not state.auth.is_revoked(jti):
+        if state.auth.checked(jti):
+            return
+        if await state.cache.get(REVOKED_PREFIX + jti) is None:
+            state.auth.mark_checked(jti)
+            return
+        state.auth.revoke_locally(jti, expires_at)
+    raise Unauthorized("The session has been signed out", code="token_revoked")
+
+
+async def _principal(state: AppState, user_id: int) -> Principal | None:
+    principal = state.auth.principal(user_id)
+    if principal is not None:
+        return principal
+    generation = state.auth.generation(user_id)
+    async with state.db.sessions() as session:
+        user = await session.get(User, user_id)
+    if user is None:
+        return None
+    principal = Principal.of(user, render=render_me)
+    state.auth.remember(principal, generation)
+    return principal
 
 
 async def current_user(

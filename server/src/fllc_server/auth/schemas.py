@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import StringConstraints
 
+from fllc_server.auth.permissions import permission_codes
 from fllc_server.kit.schemas import RequestSchema, ResponseSchema
 from fllc_server.users.schemas import UserOut
 
@@ -19,6 +20,12 @@ class RefreshRequest(RequestSchema):
 
 class Me(UserOut):
     permissions: list[str]
+
+    @classmethod
+    def of(cls, user: object) -> Me:
+        """From a User row or a Principal: the user's fields and their role's permission codes."""
+        fields = UserOut.model_validate(user).model_dump()
+        return cls(**fields, permissions=permission_codes(fields["role"]))
 
 
 class TokenPair(ResponseSchema):

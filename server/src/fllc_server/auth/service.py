@@ -8,8 +8,8 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.audit import service as audit
+from fllc_server.auth.cache import Principal
 from fllc_server.auth.dependencies import REVOKED_PREFIX, CurrentUser
-from fllc_server.auth.permissions import permission_codes
 from fllc_server.auth.repository import RefreshTokenRepository
 from fllc_server.auth.schemas import Me, TokenPair
 from fllc_server.auth.tokens import IssuedAccess
@@ -17,13 +17,12 @@ from fllc_server.kit.errors import RateLimited, Unauthorized
 from fllc_server.models import RefreshToken, User, utcnow
 from fllc_server.state import AppState
 from fllc_server.users.repository import UserRepository
-from fllc_server.users.schemas import UserOut
 
 _BAD_LOGIN = "Wrong username or password"
 
 
-def me_of(user: User) -> Me:
-    return Me(**UserOut.model_validate(user).model_dump(), permissions=permission_codes(user.role))
+def me_of(user: User | Principal) -> Me:
+    return Me.of(user)
 
 
 class LoginThrottle:
@@ -144,6 +143,7 @@ class AuthService:
         if caller is not None:
             ttl = max(1, caller.token_expires_at - int(utcnow().timestamp()) + 5)
             await self.state.cache.set(REVOKED_PREFIX + caller.jti, b"1", ttl)
+            await self.state.auth.revoke(caller.jti, caller.token_expires_at)
         actor = caller.id if caller else (row.user_id if row else None)
         if actor is not None:
             await audit.record(

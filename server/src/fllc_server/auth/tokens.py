@@ -7,7 +7,9 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import jwt
@@ -17,6 +19,8 @@ from fllc_server.kit.errors import Unauthorized
 
 ALGORITHM = "HS256"
 ACCESS_TYPE = "access"
+LEEWAY = 5
+VERIFIED_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +30,7 @@ class AccessClaims:
     permissions: tuple[str, ...]
     jti: str
     expires_at: int
+    not_before: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +48,9 @@ class TokenService:
         self._issuer = issuer
         self._audience = audience
         self.access_seconds = access_minutes * 60
+        # token string → its verified claims: the signature, algorithm, issuer and audience of that
+        # exact string never change, so only the clock checks are redone on a hit.
+        self._verified: OrderedDict[str, AccessClaims] = OrderedDict()
 
     def issue_access(self, user_id: int, role: str) -> IssuedAccess:
         now = int(dt.datetime.now(dt.UTC).timestamp())
@@ -64,6 +72,19 @@ class TokenService:
 
     def decode_access(self, token: str) -> AccessClaims:
         """Verify signature, algorithm, expiry, not-before, issuer, audience and token type."""
+        claims = self._verified.get(token)
+        if claims is not None:
+            now = time.time()
+            if claims.not_before - LEEWAY <= now < claims.expires_at + LEEWAY:
+                return claims
+            del self._verified[token]  # the full decode below raises the precise error
+        claims = self._decode(token)
+        self._verified[token] = claims
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return claims
+
+    def _decode(self, token: str) -> AccessClaims:
         try:
             claims = jwt.decode(
                 token,
@@ -72,7 +93,7 @@ class TokenService:
                 audience=self._audience,
                 issuer=self._issuer,
                 options={"require": ["exp", "iat", "nbf", "sub", "jti", "iss", "aud"]},
-                leeway=5,
+                leeway=LEEWAY,
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("The access token has expired", code="token_expired") from exc
@@ -90,6 +111,7 @@ class TokenService:
             permissions=tuple(claims.get("perms", ())),
             jti=str(claims["jti"]),
             expires_at=int(claims["exp"]),
+            not_before=int(claims["nbf"]),
         )
 
     def peek_subject(self, token: str) -> str | None:

@@ -39,6 +39,9 @@ class MemoryPubSub:
         self._subscribers.clear()
 
 
+CLOSE_TIMEOUT = 0.5
+
+
 class RedisPubSub:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
@@ -48,15 +51,17 @@ class RedisPubSub:
 
     async def subscribe(self, channel: str) -> AsyncIterator[str]:
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(channel)
         try:
+            await pubsub.subscribe(channel)
             async for item in pubsub.listen():
                 data = item.get("data")
                 if isinstance(data, bytes):
                     yield data.decode()
         finally:
-            await pubsub.unsubscribe(channel)
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            # Closing the connection ends the subscription. A cancellation that lands while the
+            # subscription is being set up can leave redis-py waiting forever: bound the cleanup.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(pubsub.aclose(), CLOSE_TIMEOUT)  # type: ignore[no-untyped-call]
 
     async def close(self) -> None:
         return None

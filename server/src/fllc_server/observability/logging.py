@@ -6,6 +6,8 @@ every line on stderr is one JSON object.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import sys
 from typing import Any
@@ -27,6 +29,28 @@ class _Stderr:
 
 _STDERR = _Stderr()
 _HANDLER = logging.StreamHandler(_STDERR)  # type: ignore[arg-type]
+
+
+class AccessLog:
+    """The one line per request. Its fields are fixed and never secret, so in JSON mode it is written
+    straight (the hot path skips structlog's processor chain); the line has the same shape."""
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.json_output = True
+
+    def write(self, fields: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        if not self.json_output:
+            get_logger("fllc.access").info("request", **fields)
+            return
+        stamp = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
+        _STDERR.write(json.dumps({**fields, "event": "request", "level": "info", "timestamp": stamp},
+                                 default=str) + "\n")
+
+
+ACCESS_LOG = AccessLog()
 
 
 def _redact(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -64,6 +88,8 @@ def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
             ],
         )
     )
+    ACCESS_LOG.enabled = logging.getLevelName(level.upper()) <= logging.INFO
+    ACCESS_LOG.json_output = json_output
     root = logging.getLogger()
     if _HANDLER not in root.handlers:
         root.addHandler(_HANDLER)

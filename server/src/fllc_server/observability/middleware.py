@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fllc_server.observability.logging import get_logger
+from fllc_server.observability.logging import ACCESS_LOG
 from fllc_server.observability.metrics import Metrics
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -28,7 +28,6 @@ _DOCS_CSP = (
 )
 _HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 
-log = get_logger("fllc.access")
 
 
 def _request_id(scope: Scope) -> str:
@@ -37,13 +36,17 @@ def _request_id(scope: Scope) -> str:
             candidate: str = value.decode("latin-1")
             if _REQUEST_ID.fullmatch(candidate):
                 return candidate
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
-def _route_template(scope: Scope) -> str:
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return str(path) if path else "unmatched"
+def _route_template(scope: Scope, status: int) -> str:
+    """The matched route's template; a plain Starlette route (the schema, the docs) that answered
+    is named by its path; anything else (404s, requests stopped before routing) is "unmatched",
+    so that no client can grow the label set."""
+    path = getattr(scope.get("route"), "path", None)
+    if path:
+        return str(path)
+    return str(scope["path"]) if 200 <= status < 400 else "unmatched"
 
 
 class RequestContextMiddleware:
@@ -85,16 +88,15 @@ class RequestContextMiddleware:
 
     def _finish(self, scope: Scope, request_id: str, status: int, started: float) -> None:
         elapsed = time.perf_counter() - started
-        route = _route_template(scope)
+        route = _route_template(scope, status)
         self.metrics.observe_request(scope["method"], route, status, elapsed)
-        log.info(
-            "request",
-            request_id=request_id,
-            method=scope["method"],
-            path=scope["path"],
-            route=route,
-            status=status,
-            latency_ms=round(elapsed * 1000, 2),
-            user_id=scope.get("state", {}).get("user_id"),
-            client=(scope.get("client") or ("", 0))[0],
-        )
+        ACCESS_LOG.write({
+            "request_id": request_id,
+            "method": scope["method"],
+            "path": scope["path"],
+            "route": route,
+            "status": status,
+            "latency_ms": round(elapsed * 1000, 2),
+            "user_id": scope.get("state", {}).get("user_id"),
+            "client": (scope.get("client") or ("", 0))[0],
+        })

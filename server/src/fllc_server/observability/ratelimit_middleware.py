@@ -20,7 +20,7 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         state = scope["app"].state.fllc
-        verdict = await state.limiter.hit(state.runtime.rate_limit, "api", self._caller(scope, state))
+        verdict = await state.api_limiter.hit(state.runtime.rate_limit, "api", self._caller(scope, state))
         if verdict.allowed:
             await self.app(scope, receive, send)
             return

@@ -15,7 +15,6 @@ from fllc_server.settings.repository import SettingsRepository
 from fllc_server.settings.schemas import SettingsUpdate, SystemSettings
 from fllc_server.state import AppState
 
-
 log = get_logger("fllc.settings")
 LOADED_KEY = "runtime_settings_loaded"
 LOAD_TIMEOUT = 5.0

@@ -17,7 +17,8 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
 
 def _service(request: Request, session: SessionDep) -> UserService:
-    return UserService(session, get_state(request).passwords)
+    state = get_state(request)
+    return UserService(session, state.passwords, state.auth)
 
 
 @router.get("", response_model=Page[UserOut])

@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.audit import service as audit
+from fllc_server.auth.cache import AuthCache
 from fllc_server.auth.dependencies import CurrentUser
 from fllc_server.auth.passwords import Passwords
 from fllc_server.auth.permissions import Role
 from fllc_server.auth.repository import RefreshTokenRepository
+from fllc_server.kit.db import after_commit
 from fllc_server.kit.errors import Conflict, NotFound
 from fllc_server.models import User
 from fllc_server.users.repository import UserRepository
@@ -23,10 +25,22 @@ def snapshot(user: User) -> dict[str, object]:
 
 
 class UserService:
-    def __init__(self, session: AsyncSession, passwords: Passwords) -> None:
+    def __init__(self, session: AsyncSession, passwords: Passwords, auth: AuthCache | None = None) -> None:
         self.session = session
         self.users = UserRepository(session)
         self.passwords = passwords
+        self.auth = auth
+
+    def _invalidate_after_commit(self, user_id: int) -> None:
+        """Signed-in requests see the committed change at once (here and in other processes)."""
+        auth = self.auth
+        if auth is None:
+            return
+
+        async def forget() -> None:
+            await auth.forget_user(user_id)
+
+        after_commit(self.session, forget)
 
     async def list(
         self, *, offset: int, limit: int, role: str | None, active: bool | None, q: str | None
@@ -78,6 +92,7 @@ class UserService:
         if "email" in changes:
             user.email = str(changes["email"]) if changes["email"] else None
         await self.session.flush()
+        self._invalidate_after_commit(user.id)
         await audit.record(
             self.session,
             actor_id=actor.id,
