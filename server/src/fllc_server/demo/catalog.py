@@ -86,8 +86,8 @@ def product(index: int, ids: Ids, rng: random.Random, now: dt.datetime) -> Row:
     dept_index = index % len(DEPARTMENTS)
     dept = DEPARTMENTS[dept_index]
     product_id = ids.product + index
-    kind, size, finish, brand = (rng.choice(dept.types), rng.choice(dept.sizes),
-                                 rng.choice(dept.finishes), rng.choice(BRANDS))
+    kind, sizes = rng.choice(dept.types)
+    size, finish, brand = rng.choice(sizes), rng.choice(dept.finishes), rng.choice(BRANDS)
     cost, price = _price_pair(rng, *dept.cost_range)
     reorder_point = rng.choice((5, 8, 10, 12, 15, 20, 25, 30, 40, 50))
     own_supplier = rng.random() < 0.7
