@@ -43,9 +43,9 @@ def ask_server_url() -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from fllc_desktop.qt.pyside_compat import protect_true_from_emit_refcount_bug
+    from fllc_desktop.qt.pyside_compat import protect_singletons_from_refcount_bugs
 
-    protect_true_from_emit_refcount_bug()
+    protect_singletons_from_refcount_bugs()
     QCoreApplication.setOrganizationName("FLLC")
     QCoreApplication.setApplicationName("FLLC Warehouse")
     qt_app = QApplication(sys.argv[:1])
@@ -60,10 +60,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     app = build_app(url)
     app.window.show()
-    if args.quit_when_shown:
+    if args.quit_when_shown:  # bench/bench_desktop.py: when was the window on screen?
+        import time
+
         from PySide6.QtCore import QTimer
 
-        QTimer.singleShot(0, qt_app.quit)
+        QTimer.singleShot(0, lambda: (print(f"shown {time.time():.6f}", flush=True), qt_app.quit()))
     code = qt_app.exec()
     app.shutdown()
     return code

@@ -16,7 +16,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal
 from fllc_desktop.api import ApiClient
 from fllc_desktop.qt.event_stream import EventStream
 from fllc_desktop.qt.gateway import Gateway
-from fllc_desktop.qt.pyside_compat import protect_true_from_emit_refcount_bug
+from fllc_desktop.qt.pyside_compat import protect_singletons_from_refcount_bugs
 from fllc_desktop.qt.scanner_filter import ScannerEventFilter
 from fllc_desktop.qt.services import CatalogService, SessionService, SettingsService, UsersService, probe
 from fllc_desktop.qt.worker import TaskRunner
@@ -69,7 +69,7 @@ def build_app(
     pool: QThreadPool | None = None,
     reconnect_first_delay_ms: int = 1_000,
 ) -> DesktopApp:
-    protect_true_from_emit_refcount_bug()  # PySide6 6.12 on Python 3.11: see qt/pyside_compat.py
+    protect_singletons_from_refcount_bugs()  # PySide6 6.12 on Python 3.11: see qt/pyside_compat.py
     notices = KeyringNotices()
     client = ApiClient.for_server(
         server_url, keyring_backend=keyring_backend, on_memory_only=notices.sig_memory_only.emit

@@ -105,15 +105,18 @@ def test_answers_for_a_widget_that_is_gone_are_dropped(qtbot, gateway, runner):
     assert answers == []
 
 
-def test_emitting_many_signals_never_frees_true(qtbot):
-    """PySide6 6.12.0 drops a reference to True per emit() on Python 3.11 (see qt/pyside_compat)."""
+def test_many_emits_and_void_qt_calls_never_free_true_or_none(qtbot, qapp):
+    """PySide6 6.12.0 on Python 3.11 drops a reference to True per emit() and to None per call of a
+    Qt method returning nothing (see qt/pyside_compat); without the workaround this aborts."""
     import sys
 
-    from fllc_desktop.qt.pyside_compat import protect_true_from_emit_refcount_bug
+    from fllc_desktop.qt.pyside_compat import protect_singletons_from_refcount_bugs
     from fllc_desktop.qt.worker import WorkerSignals
 
-    protect_true_from_emit_refcount_bug()
+    protect_singletons_from_refcount_bugs()
     signals = WorkerSignals()
     for _ in range(20_000):
         signals.sig_finished.emit()
+        qapp.processEvents()
     assert sys.getrefcount(True) > 1 << 30
+    assert sys.getrefcount(None) > 1 << 30

@@ -1,11 +1,12 @@
-"""A workaround for a reference-counting bug in PySide6 6.12.0 on Python 3.11.
+"""A workaround for reference-counting bugs of PySide6 6.12.0 on Python 3.11.
 
-``SignalInstance.emit()`` returns ``True`` without taking a reference to it, so every signal emitted
-from Python code drops one reference to ``True``; after enough emissions (a long session, a long test
-run) ``True``'s count reaches zero and the interpreter aborts with "Fatal Python error: bool_dealloc".
-Python 3.12+ makes ``True`` immortal, which hides the bug; on 3.11 we give ``True`` the same kind of
-huge reference count once at start, the way 3.12 does. Reproduce: emit any signal 10,000 times in a
-loop on Python 3.11 with PySide6 6.12.0.
+On Python 3.11 this PySide6 build drops references it never took: every call of a Qt method that
+returns nothing (``processEvents()``, ``setText()``, ``QTimer.singleShot()`` ...) drops one reference
+to ``None``, and every ``SignalInstance.emit()`` drops one to ``True``. Python 3.12+ makes these
+singletons immortal, which hides the bugs; on 3.11 a long session (or test run, or benchmark) ends
+in "Fatal Python error: none_dealloc" / "bool_dealloc". We give them the same kind of huge reference
+count once at start, the way 3.12 does. Reproduce: call ``QApplication.processEvents()`` or emit a
+signal 100,000 times in a loop on Python 3.11 with PySide6 6.12.0.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from __future__ import annotations
 import ctypes
 import sys
 
-_RESERVE = 1 << 40  # 10^12 emissions before anything could go wrong; far beyond any session
+_RESERVE = 1 << 40  # 10^12 calls before anything could go wrong; far beyond any session
+_SINGLETONS = (None, True, False)
 
 
-def protect_true_from_emit_refcount_bug() -> None:
-    """Idempotent; a no-op where ``True`` is already immortal (Python 3.12+)."""
-    if sys.version_info >= (3, 12) or sys.getrefcount(True) > _RESERVE // 2:
+def protect_singletons_from_refcount_bugs() -> None:
+    """Idempotent; a no-op where the singletons are already immortal (Python 3.12+)."""
+    if sys.version_info >= (3, 12):
         return
-    refcount = ctypes.c_ssize_t.from_address(id(True))  # ob_refcnt is the object's first field
-    refcount.value += _RESERVE
+    for singleton in _SINGLETONS:
+        if sys.getrefcount(singleton) < _RESERVE // 2:
+            refcount = ctypes.c_ssize_t.from_address(id(singleton))  # ob_refcnt: the first field
+            refcount.value += _RESERVE

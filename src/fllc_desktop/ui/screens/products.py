@@ -53,6 +53,7 @@ class ProductsScreen(QWidget):
         self.query = ProductQuery()
         self._serial = 0  # answers to older searches are dropped
         self.loaded_serial = 0
+        self._columns_sized = False
         self.model = ProductTableModel(self)
         self.editor = ProductEditor(catalog, self)
         self._debounce = QTimer(self)
@@ -117,11 +118,15 @@ class ProductsScreen(QWidget):
         return table
 
     def _size_columns(self) -> None:
+        """Once, on the first page with rows: fit the columns to it, the name takes the rest.
+        (Measuring every page again would cost more than the server's answer.)"""
+        if self._columns_sized or self.model.rowCount() == 0:
+            return
+        self._columns_sized = True
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
-        for column in range(self.model.columnCount()):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the name takes the rest
+        self.table.resizeColumnsToContents()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
 
     def _lay_out(self) -> None:
         filters = QHBoxLayout()
