@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,8 +25,20 @@ class RefreshTokenRepository:
             query = query.with_for_update().execution_options(populate_existing=True)
         return await self.session.scalar(query)
 
+    async def claim_rotation(self, token_id: int, now: dt.datetime) -> bool:
+        """Mark the token rotated unless someone else did first (atomic on both databases)."""
+        result = await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.id == token_id, RefreshToken.rotated_at.is_(None))
+            .values(rotated_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
     async def child_of(self, parent_id: int) -> RefreshToken | None:
-        return await self.session.scalar(select(RefreshToken).where(RefreshToken.parent_id == parent_id))
+        """A locking read, so that it sees a successor committed after this transaction began."""
+        return await self.session.scalar(
+            select(RefreshToken).where(RefreshToken.parent_id == parent_id).with_for_update()
+        )
 
     async def revoke_family(self, family_id: str) -> None:
         await self.session.execute(

@@ -105,14 +105,13 @@ class AuthService:
         if user is None or not user.is_active:
             raise Unauthorized("The account is not active", code="account_inactive")
         successor = self.state.tokens.successor_of(refresh_token)
-        if row.rotated_at is None:
-            row = await self.tokens.by_hash(token_hash, for_update=True)  # re-read under the lock
-            assert row is not None
-        if row.rotated_at is not None:
-            await self._repeat_rotation(row, now)
-        else:
-            row.rotated_at = now
+        if row.rotated_at is None and await self.tokens.claim_rotation(row.id, now):
             await self._store_refresh(user.id, successor, family_id=row.family_id, parent_id=row.id)
+            return self._pair(user, successor)
+        # Rotated already (perhaps by a simultaneous request): read who did it, under the lock.
+        row = await self.tokens.by_hash(token_hash, for_update=True)
+        assert row is not None
+        await self._repeat_rotation(row, now)
         return self._pair(user, successor)
 
     async def _repeat_rotation(self, row: RefreshToken, now: dt.datetime) -> None:
