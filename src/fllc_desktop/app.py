@@ -18,7 +18,14 @@ from fllc_desktop.qt.event_stream import EventStream
 from fllc_desktop.qt.gateway import Gateway
 from fllc_desktop.qt.pyside_compat import protect_singletons_from_refcount_bugs
 from fllc_desktop.qt.scanner_filter import ScannerEventFilter
-from fllc_desktop.qt.services import CatalogService, SessionService, SettingsService, UsersService, probe
+from fllc_desktop.qt.services import (
+    CatalogService,
+    PurchasingService,
+    SessionService,
+    SettingsService,
+    UsersService,
+    probe,
+)
 from fllc_desktop.qt.worker import TaskRunner
 from fllc_desktop.ui.main_window import MainWindow
 from fllc_desktop.ui.screens.defaults import register_default_screens
@@ -85,6 +92,7 @@ def build_app(
     all_services: dict[type[Any], Any] = {
         CatalogService: CatalogService(gateway, client),
         UsersService: UsersService(gateway, client),
+        PurchasingService: PurchasingService(gateway, client),
         SettingsService: SettingsService(gateway, client),
         SessionService: session,
         Gateway: gateway,

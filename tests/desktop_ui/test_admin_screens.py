@@ -148,3 +148,28 @@ def test_settings_are_saved_and_read_back(qtbot, signed_in, seeded):
     finally:
         client.settings.put({"company_name": original})
         client.close()
+
+
+def test_a_manager_makes_drafts_from_suggestions_then_submits_and_cancels(qtbot, signed_in):
+    app = signed_in("manager")
+    app.window.shell.show_screen("purchase_orders")
+    screen = app.window.shell.screens["purchase_orders"]
+    qtbot.waitUntil(lambda: screen.status.text().endswith("purchase orders"), timeout=LOAD_MS)
+    before = len(screen.orders)
+    click(qtbot, screen.suggest_button)
+    qtbot.waitUntil(lambda: len(screen.orders) > before, timeout=LOAD_MS)
+    draft = next(o for o in screen.orders if o["status"] == "draft")
+    assert draft["lines"]  # the products at their reorder point
+    screen.select_order(draft["number"])
+    assert screen.lines.rowCount() == len(draft["lines"])
+    click(qtbot, screen.submit_button)
+    qtbot.waitUntil(
+        lambda: screen.selected_order() and screen.selected_order()["status"] == "submitted", timeout=LOAD_MS
+    )
+    click(qtbot, screen.cancel_button)
+    qtbot.waitUntil(lambda: visible_button("dialog_confirm_cancel_po_yes") is not None, timeout=LOAD_MS)
+    click(qtbot, visible_button("dialog_confirm_cancel_po_yes"))
+    qtbot.waitUntil(
+        lambda: screen.selected_order() and screen.selected_order()["status"] == "cancelled", timeout=LOAD_MS
+    )
+    assert not screen.submit_button.isEnabled()

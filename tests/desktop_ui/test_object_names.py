@@ -34,7 +34,7 @@ def _inside_a_named_compound(widget) -> bool:
 def test_the_admins_shell_names_every_widget_a_person_uses(qtbot, signed_in):
     app = signed_in("admin")
     shell = app.window.shell
-    for key in ("products", "users", "settings"):
+    for key in ("products", "purchase_orders", "users", "settings"):
         assert unnamed(shell.screens[key]) == [], key
     assert unnamed(shell.nav) == []
     assert unnamed(app.window.sign_in_page) == []

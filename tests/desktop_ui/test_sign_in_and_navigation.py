@@ -14,8 +14,8 @@ from .server_process import USERNAMES
 SCAN = {"nav_scan_receive", "nav_scan_po_receive", "nav_scan_count"}  # stock.intake
 VIEW = {"nav_products", "nav_scan_lookup", "nav_sync_attention"}  # products.view
 EXPECTED_NAV = {
-    "admin": VIEW | SCAN | {"nav_users", "nav_settings"},
-    "manager": VIEW | SCAN,
+    "admin": VIEW | SCAN | {"nav_purchase_orders", "nav_users", "nav_settings"},
+    "manager": VIEW | SCAN | {"nav_purchase_orders"},
     "staff": VIEW | SCAN,
     "viewer": VIEW,
 }

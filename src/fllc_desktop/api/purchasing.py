@@ -63,6 +63,12 @@ class PurchaseOrdersApi:
         params = {"supplier_id": supplier_id}
         return Page.from_wire(self._connection.call("GET", f"{PURCHASE_ORDERS}/suggestions", params=params))
 
+    def accept_suggestions(self, *, supplier_ids: list[int] | None = None) -> list[JsonObject]:
+        """One draft purchase order per supplier from the current suggestions."""
+        body = {"supplier_ids": supplier_ids} if supplier_ids else {}
+        answer = self._connection.call("POST", f"{PURCHASE_ORDERS}/suggestions/accept", json=body)
+        return [dict(order) for order in answer or []]
+
     def _write(self, method: str, path: str, body: Any, idempotency_key: str | None) -> JsonObject:
         answer = self._connection.call(method, path, json=body, idempotency_key=idempotency_key)
         return dict(answer or {})

@@ -270,3 +270,44 @@ class SessionService(QObject):
 def probe(client: ApiClient) -> Callable[[], object]:
     """A cheap anonymous request that tells whether the server answers at all."""
     return lambda: client.connection.call_anonymous("GET", "/healthz")
+
+
+class PurchasingService(_Service):
+    def list_orders(
+        self,
+        status: str | None,
+        text: str,
+        on_done: Callable[[Page], None],
+        on_error: OnError = None,
+        owner: QObject | None = None,
+    ) -> None:
+        def call() -> Page:
+            return self._client.purchase_orders.list(status=status, q=text or None, per_page=100)
+
+        self._submit(call, on_done, on_error, owner)
+
+    def drafts_from_suggestions(
+        self,
+        on_done: Callable[[list[JsonObject]], None],
+        on_error: OnError = None,
+        owner: QObject | None = None,
+    ) -> None:
+        self._submit(self._client.purchase_orders.accept_suggestions, on_done, on_error, owner)
+
+    def submit_order(
+        self,
+        order_id: int,
+        on_done: Callable[[JsonObject], None],
+        on_error: OnError = None,
+        owner: QObject | None = None,
+    ) -> None:
+        self._submit(lambda: self._client.purchase_orders.submit(order_id), on_done, on_error, owner)
+
+    def cancel_order(
+        self,
+        order_id: int,
+        on_done: Callable[[JsonObject], None],
+        on_error: OnError = None,
+        owner: QObject | None = None,
+    ) -> None:
+        self._submit(lambda: self._client.purchase_orders.cancel(order_id), on_done, on_error, owner)

@@ -1,0 +1,229 @@
+"""Purchase orders (purchase_orders.create): the orders by status, their lines, drafts made from the
+reorder suggestions, submit and cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fllc_desktop.api import Page
+from fllc_desktop.api.errors import ApiError, OfflineError
+from fllc_desktop.qt.services import CatalogService, Lookups, PurchasingService
+from fllc_desktop.ui.screens.registry import ScreenContext
+from fllc_desktop.ui.theme import icon
+from fllc_desktop.ui.widgets.banner import Banner
+from fllc_desktop.ui.widgets.messages import confirm
+
+JsonObject = dict[str, Any]
+STATUSES = ("draft", "submitted", "partially_received", "received", "cancelled")
+ORDER_COLUMNS = (
+    ("number", "Number"),
+    ("status", "Status"),
+    ("supplier_id", "Supplier"),
+    ("lines", "Lines"),
+    ("total", "Total"),
+    ("expected_at", "Expected"),
+)
+LINE_COLUMNS = (
+    ("sku", "SKU"),
+    ("name", "Name"),
+    ("ordered_quantity", "Ordered"),
+    ("received_quantity", "Received"),
+    ("unit_cost", "Unit cost"),
+)
+
+
+def _table(name: str, columns: tuple[tuple[str, str], ...], parent: QWidget) -> QTableWidget:
+    table = QTableWidget(0, len(columns), parent)
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels([title for _key, title in columns])
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+def _fill(
+    table: QTableWidget,
+    columns: tuple[tuple[str, str], ...],
+    rows: list[JsonObject],
+    names: dict[Any, str] | None = None,
+) -> None:
+    table.setRowCount(len(rows))
+    for row, item in enumerate(rows):
+        for column, (key, _title) in enumerate(columns):
+            value = item.get(key)
+            if key == "supplier_id" and names:
+                value = names.get(value, value)
+            text = str(len(value)) if isinstance(value, list) else ("" if value is None else str(value))
+            table.setItem(row, column, QTableWidgetItem(text.replace("_", " ") if key == "status" else text))
+
+
+class PurchaseOrdersScreen(QWidget):
+    def __init__(self, purchasing: PurchasingService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("screen_purchase_orders")
+        self._purchasing = purchasing
+        self.orders: list[JsonObject] = []
+        self.supplier_names: dict[Any, str] = {}
+        self.message = Banner("po_message", "error", parent=self)
+        self.search = QLineEdit(self)
+        self.search.setObjectName("po_search")
+        self.search.setPlaceholderText("PO number")
+        self.search.setClearButtonEnabled(True)
+        self.status_filter = QComboBox(self)
+        self.status_filter.setObjectName("po_filter_status")
+        self.status_filter.addItem("Open and closed", None)
+        for status in STATUSES:
+            self.status_filter.addItem(status.replace("_", " ").capitalize(), status)
+        self.suggest_button = self._button(
+            "po_from_suggestions", "Drafts from &reorder suggestions", "add", self.on_suggest_clicked
+        )
+        self.submit_button = self._button("po_submit", "&Submit", "orders", self.on_submit_clicked)
+        self.cancel_button = self._button("po_cancel", "&Cancel order", "block", self.on_cancel_clicked)
+        self.table = _table("po_table", ORDER_COLUMNS, self)
+        self.lines = _table("po_lines", LINE_COLUMNS, self)
+        self.status = QLabel(self)
+        self.status.setObjectName("po_status")
+        self.status.setProperty("role", "muted")
+        self._debounce = QTimer(self, singleShot=True, interval=250)
+        self._connect()
+        self._lay_out()
+        self._update_buttons()
+        self.reload()
+
+    def _button(self, name: str, text: str, icon_name: str, slot: Callable[[], None]) -> QPushButton:
+        button = QPushButton(icon(icon_name), text, self)
+        button.setObjectName(name)
+        button.clicked.connect(slot)
+        return button
+
+    def _connect(self) -> None:
+        self._debounce.timeout.connect(self.reload)
+        self.search.textChanged.connect(lambda _text: self._debounce.start())
+        self.status_filter.currentIndexChanged.connect(lambda _index: self.reload())
+        self.table.itemSelectionChanged.connect(self.on_table_selection_changed)
+
+    def _lay_out(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.status_filter)
+        for button in (self.suggest_button, self.submit_button, self.cancel_button):
+            top.addWidget(button)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.lines)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.status)
+
+    # -- data -------------------------------------------------------------------------------------
+    def reload(self) -> None:
+        self.status.setText("Loading…")
+        status = self.status_filter.currentData()
+        self._purchasing.list_orders(
+            status, self.search.text().strip(), self.on_orders_page, self._show_refusal, owner=self
+        )
+
+    def on_orders_page(self, page: Page) -> None:
+        selected = self.selected_order()
+        self.orders = page.items
+        _fill(self.table, ORDER_COLUMNS, self.orders, self.supplier_names)
+        self.status.setText(f"{page.total:,} purchase orders")
+        if selected is not None:
+            self.select_order(str(selected.get("number")))
+        self.on_table_selection_changed()
+
+    def on_catalog_lookups(self, lookups: Lookups) -> None:
+        self.supplier_names = {s.get("id"): str(s.get("name")) for s in lookups.suppliers}
+        _fill(self.table, ORDER_COLUMNS, self.orders, self.supplier_names)
+
+    def selected_order(self) -> JsonObject | None:
+        row = self.table.currentRow()
+        return self.orders[row] if 0 <= row < len(self.orders) and self.table.selectedItems() else None
+
+    def select_order(self, number: str) -> bool:
+        for row, order in enumerate(self.orders):
+            if order.get("number") == number:
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def on_table_selection_changed(self) -> None:
+        order = self.selected_order()
+        _fill(self.lines, LINE_COLUMNS, list(order.get("lines") or []) if order else [])
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        status = (self.selected_order() or {}).get("status")
+        self.submit_button.setEnabled(status == "draft")
+        self.cancel_button.setEnabled(status in {"draft", "submitted"})
+
+    def _show_refusal(self, error: ApiError) -> None:
+        if isinstance(error, OfflineError):
+            self.status.setText("Offline: showing what was loaded last.")
+            return
+        self.message.show_message(f"{error.title}: {error.message}")
+
+    # -- actions ----------------------------------------------------------------------------------
+    def on_suggest_clicked(self) -> None:
+        def on_done(orders: list[JsonObject]) -> None:
+            self.message.hide()
+            self.status.setText(
+                f"{len(orders)} draft orders made from the reorder suggestions"
+                if orders
+                else "Nothing to reorder: no product is at its reorder point."
+            )
+            self.reload()
+
+        self._purchasing.drafts_from_suggestions(on_done, self._show_refusal, owner=self)
+
+    def on_submit_clicked(self) -> None:
+        order = self.selected_order()
+        if order is not None:
+            self._purchasing.submit_order(int(order["id"]), self._on_changed, self._show_refusal, owner=self)
+
+    def on_cancel_clicked(self) -> None:
+        order = self.selected_order()
+        if order is None:
+            return
+        confirm(
+            self,
+            "dialog_confirm_cancel_po",
+            "Cancel purchase order",
+            f"Cancel {order.get('number')}? The supplier should be told separately.",
+            lambda: self._purchasing.cancel_order(
+                int(order["id"]), self._on_changed, self._show_refusal, owner=self
+            ),
+        )
+
+    def _on_changed(self, _order: JsonObject) -> None:
+        self.message.hide()
+        self.reload()
+
+
+def build_purchase_orders_screen(context: ScreenContext) -> QWidget:
+    screen = PurchaseOrdersScreen(context.service(PurchasingService))
+    context.service(CatalogService).lookups(screen.on_catalog_lookups, lambda _error: None, owner=screen)
+    return screen
