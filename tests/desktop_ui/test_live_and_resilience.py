@@ -225,3 +225,40 @@ def test_the_event_loop_keeps_running_while_a_request_waits(qtbot, make_app, hel
     held_server.release.set()
     qtbot.waitUntil(lambda: app.window.shell is not None, timeout=LOAD_MS)
     timer.stop()
+
+
+def test_a_role_taken_away_meanwhile_gets_a_clear_403_in_the_open_dialog(qtbot, make_app, admin_api):
+    username, password = f"fb{uuid.uuid4().hex[:8]}", "forbid-pass-1"
+    user = admin_api.users.create({"username": username, "password": password, "role": "manager"})
+    sku = f"FB-{uuid.uuid4().hex[:6]}"
+    product = admin_api.products.create({"sku": sku, "name": "Forbidden", "price": "2.00"})
+    app = make_app()
+    form = app.window.sign_in_page.form
+    qtbot.keyClicks(form.username, username)
+    qtbot.keyClicks(form.password, password)
+    qtbot.keyClick(form.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: app.window.shell is not None, timeout=LOAD_MS)
+    screen = products_screen(qtbot, app)
+    show_only(qtbot, screen, product["sku"])
+    screen.select_row(0)
+    dialog = screen.editor.edit(screen.selected_product())
+    admin_api.users.change_role(user["id"], "viewer")
+    dialog.price.clear()
+    qtbot.keyClicks(dialog.price, "9.99")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.form.general_error() != "", timeout=LOAD_MS)
+    assert "Not allowed for your role" in dialog.form.general_error()
+    assert dialog.price.text() == "9.99"
+    assert admin_api.products.get(product["id"])["price"] == "2.00"
+
+
+def test_tab_moves_through_the_sign_in_form_in_reading_order(qtbot, make_app):
+    app = make_app()
+    form = app.window.sign_in_page.form
+    form.username.setFocus()
+    qtbot.waitUntil(form.username.hasFocus)
+    order = []
+    for _ in range(3):
+        order.append(QApplication.focusWidget().objectName())
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert order == ["signin_username", "signin_password", "signin_submit"]
