@@ -223,3 +223,17 @@ def test_an_admin_deletes_after_confirming(qtbot, signed_in, fresh_product, admi
     qtbot.waitUntil(lambda: screen.model.rowCount() == 0, timeout=LOAD_MS)
     with pytest.raises(NotFoundError):
         admin_api.products.get(fresh_product["id"])
+
+
+def test_keyboard_only_search_enter_to_results_enter_to_edit(qtbot, signed_in, fresh_product):
+    screen = products_screen(qtbot, signed_in("manager"))
+    screen.search.setFocus()
+    search_for(qtbot, screen, fresh_product["sku"])
+    qtbot.keyClick(screen.search, Qt.Key.Key_Return)
+    assert screen.table.hasFocus()
+    qtbot.keyClick(screen.table, Qt.Key.Key_Down)
+    assert screen.selected_product()["sku"] == fresh_product["sku"]
+    screen.table.activated.emit(screen.table.currentIndex())  # what Enter on a row does
+    qtbot.waitUntil(lambda: screen.editor.dialog is not None and screen.editor.dialog.isVisible())
+    assert screen.editor.dialog.sku.text() == fresh_product["sku"]
+    qtbot.keyClick(screen.editor.dialog, Qt.Key.Key_Escape)

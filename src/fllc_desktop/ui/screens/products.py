@@ -167,7 +167,6 @@ class ProductsScreen(QWidget):
         self.model.sig_sort_requested.connect(self.on_model_sig_sort_requested)
         self.model.sig_sort_refused.connect(self.on_model_sig_sort_refused)
         self.table.selectionModel().currentRowChanged.connect(self.on_table_current_row_changed)
-        self.table.doubleClicked.connect(self.on_edit_clicked)
         self.prev_button.clicked.connect(lambda: self.go_to_page(self.query.page - 1))
         self.next_button.clicked.connect(lambda: self.go_to_page(self.query.page + 1))
         if self.new_button is not None:
@@ -180,6 +179,13 @@ class ProductsScreen(QWidget):
         self.editor.sig_deleted.connect(self.on_editor_sig_deleted)
         QShortcut(QKeySequence.StandardKey.Find, self, self.search.setFocus)
         QShortcut(QKeySequence.StandardKey.Refresh, self, self.reload)
+        self.table.activated.connect(self.on_edit_clicked)  # Enter or a double click on a row edits it
+        self.search.returnPressed.connect(self.table.setFocus)  # Enter in the search goes to the results
+        if self.new_button is not None:
+            QShortcut(QKeySequence.StandardKey.New, self, self.on_new_clicked)
+        if self.delete_button is not None:
+            delete = QShortcut(QKeySequence.StandardKey.Delete, self.table, self.on_delete_clicked)
+            delete.setContext(Qt.ShortcutContext.WidgetShortcut)
         if events is not None:
             events.sig_event.connect(self.on_events_sig_event)
             events.sig_resumed.connect(self.reload)
