@@ -5,15 +5,18 @@ order: products → stock_levels → inventory_log)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, update
+from sqlalchemy import ColumnElement, Select, Table, and_, case, func, insert, select, update
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.models import (
+    AuditEntry,
+    Change,
     InventoryMovement,
     Location,
     Product,
@@ -21,6 +24,11 @@ from fllc_server.models import (
     StockLevel,
     utcnow,
 )
+
+# The tables, for the set-wise Core INSERTs (no ORM bookkeeping per row).
+_MOVEMENTS = cast(Table, InventoryMovement.__table__)
+_AUDIT = cast(Table, AuditEntry.__table__)
+_CHANGES = cast(Table, Change.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +154,20 @@ class StockRepository:
         )
         return int(value or 0)
 
+    async def quantities(self, product_id: int, location_id: int) -> tuple[int, int]:
+        """(quantity on hand, quantity at the location) in one read."""
+        at_location = (
+            select(StockLevel.quantity)
+            .where(StockLevel.product_id == product_id, StockLevel.location_id == location_id)
+            .scalar_subquery()
+        )
+        row = (
+            await self.session.execute(
+                select(Product.quantity_on_hand, at_location).where(Product.id == product_id)
+            )
+        ).one_or_none()
+        return (int(row[0] or 0), int(row[1] or 0)) if row is not None else (0, 0)
+
     async def level_quantities(self, location_id: int, product_ids: Sequence[int]) -> dict[int, int]:
         rows = await self.session.execute(
             select(StockLevel.product_id, StockLevel.quantity).where(
@@ -185,6 +207,119 @@ class StockRepository:
         )
         rows = await self.session.scalars(query)
         return list(rows), int(total or 0)
+
+    # -- set-wise, for a batch of movements (stock.bulk) -------------------------------------
+
+    async def live_product_ids(self, product_ids: Collection[int]) -> set[int]:
+        return await self.existing_product_ids(list(product_ids)) if product_ids else set()
+
+    async def product_ids_by(self, column: str, values: Collection[str]) -> dict[str, int]:
+        """{sku or barcode as stored: product id} of the live products having one of `values`."""
+        if not values:
+            return {}
+        key = getattr(Product, column)
+        rows = await self.session.execute(
+            select(key, Product.id).where(key.in_(list(values)), Product.deleted_at.is_(None))
+        )
+        return {str(value): int(pid) for value, pid in rows}
+
+    async def live_location_ids(self, location_ids: Collection[int]) -> set[int]:
+        if not location_ids:
+            return set()
+        rows = await self.session.scalars(
+            select(Location.id).where(Location.id.in_(list(location_ids)), Location.deleted_at.is_(None))
+        )
+        return set(rows)
+
+    async def lock_products_reading(self, product_ids: Collection[int]) -> dict[int, int]:
+        """Lock the products' rows in id order (the order every movement locks them) and read
+        their quantity on hand: a locking read sees the latest committed value."""
+        # By primary key only: another condition may steer MySQL to a secondary index, locking
+        # its entries (other products' too) in that index's order — deadlocks with movements.
+        rows = await self.session.execute(
+            select(Product.id, Product.quantity_on_hand)
+            .where(Product.id.in_(sorted(product_ids)))
+            .order_by(Product.id)
+            .with_for_update()
+        )
+        return {int(pid): int(qty) for pid, qty in rows}
+
+    async def lock_levels_reading(self, product_ids: Collection[int]) -> dict[tuple[int, int], int]:
+        """Every stock level of these (already locked) products, read with a lock, so the
+        quantities are the latest committed ones whatever snapshot the transaction holds."""
+        rows = await self.session.execute(
+            select(StockLevel.product_id, StockLevel.location_id, StockLevel.quantity)
+            .where(StockLevel.product_id.in_(sorted(product_ids)))
+            .with_for_update()
+        )
+        return {(int(pid), int(lid)): int(qty) for pid, lid, qty in rows}
+
+    async def add_to_products(self, deltas: Mapping[int, int]) -> None:
+        """quantity_on_hand += delta for each product, in one atomic statement."""
+        changed = {pid: delta for pid, delta in deltas.items() if delta}
+        if not changed:
+            return
+        statement = (
+            update(Product)
+            .where(Product.id.in_(sorted(changed)))
+            .values(quantity_on_hand=Product.quantity_on_hand + case(changed, value=Product.id, else_=0))
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(statement)
+
+    async def add_to_levels(self, deltas: Mapping[tuple[int, int], int]) -> None:
+        """Upsert every (product, location) level with quantity += delta, in one statement."""
+        if not deltas:
+            return
+        now = utcnow()
+        rows = [
+            {"product_id": pid, "location_id": lid, "quantity": delta, "updated_at": now}
+            for (pid, lid), delta in sorted(deltas.items())
+        ]
+        # executemany of one cached statement: the drivers send it as a multi-row INSERT
+        # (asyncmy) or loop in C (sqlite3) — no per-batch compile of a giant VALUES list.
+        if self._dialect() == "sqlite":
+            sqlite_stmt = sqlite_insert(StockLevel)
+            sqlite_stmt = sqlite_stmt.on_conflict_do_update(
+                index_elements=["product_id", "location_id"],
+                set_={
+                    "quantity": StockLevel.quantity + sqlite_stmt.excluded.quantity,
+                    "updated_at": sqlite_stmt.excluded.updated_at,
+                },
+            )
+            await self.session.execute(sqlite_stmt, rows)
+            return
+        mysql_stmt = mysql_insert(StockLevel)
+        mysql_stmt = mysql_stmt.on_duplicate_key_update(
+            quantity=StockLevel.quantity + mysql_stmt.inserted.quantity,
+            updated_at=mysql_stmt.inserted.updated_at,
+        )
+        await self.session.execute(mysql_stmt, rows)
+
+    async def insert_movements(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Multi-row INSERT into inventory_log; the new ids in the order of `rows`."""
+        if not rows:
+            return []
+        result = await self.session.execute(
+            # Core (the table, not the mapped class): no ORM bulk bookkeeping per row.
+            insert(_MOVEMENTS).returning(_MOVEMENTS.c.id, sort_by_parameter_order=True),
+            list(rows),
+        )
+        return [int(movement_id) for movement_id in result.scalars()]
+
+    async def insert_audit_entries(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(insert(_AUDIT), list(rows))
+
+    async def insert_changes(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Multi-row INSERT into change_log; the new seqs in the order of `rows`."""
+        if not rows:
+            return []
+        result = await self.session.execute(
+            insert(_CHANGES).returning(_CHANGES.c.seq, sort_by_parameter_order=True),
+            list(rows),
+        )
+        return [int(seq) for seq in result.scalars()]
 
     def _dialect(self) -> str:
         return self.session.get_bind().dialect.name

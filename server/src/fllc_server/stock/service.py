@@ -166,12 +166,13 @@ class StockService:
                 user_id=self.actor_id,
             )
         )
+        on_hand, at_location = await self.repo.quantities(product_id, location_id)
         result = StockChangeOut(
             movement=MovementOut.model_validate(movement),
             product_id=product_id,
             location_id=location_id,
-            quantity_on_hand=await self.repo.quantity_on_hand(product_id),
-            location_quantity=await self.repo.level_quantity(product_id, location_id),
+            quantity_on_hand=on_hand,
+            location_quantity=at_location,
         )
         await self._record(result)
         return result
@@ -186,14 +187,7 @@ class StockService:
             return
         if not await self.repo.take_from_level(product_id, location_id, -delta):
             available = await self.repo.level_quantity(product_id, location_id)
-            raise Conflict(
-                f"Only {available} on hand at this location; cannot take {-delta}",
-                code="insufficient_stock",
-                details=[
-                    {"product_id": product_id, "location_id": location_id, "available": available,
-                     "requested": -delta}
-                ],
-            )
+            raise insufficient_stock(product_id, location_id, available, -delta)
 
     async def _record(self, change: StockChangeOut) -> None:
         movement = change.movement
@@ -227,30 +221,24 @@ class StockService:
     # -- lookups -----------------------------------------------------------------------------
 
     async def find_product(self, ref: ProductRef) -> Product:
-        barcode = _scanned_barcode(ref.barcode) if ref.barcode is not None else None
+        barcode = scanned_barcode(ref.barcode) if ref.barcode is not None else None
         product = await self.repo.product(product_id=ref.product_id, sku=ref.sku, barcode=barcode)
         if product is not None:
             return product
-        if ref.product_id is not None:
-            raise NotFound(f"No product with id {ref.product_id}", code="product_not_found")
-        if ref.sku is not None:
-            raise NotFound(f"No product has the SKU {ref.sku}", code="sku_not_found")
-        raise NotFound(f"No product has the barcode {barcode}", code="barcode_not_found")
+        raise product_missing(ref, barcode)
 
     async def resolve_location(self, location_id: int | None) -> Location:
         """The given location, else the configured default, else the first location."""
         if location_id is not None:
             location = await self.repo.location(location_id)
             if location is None:
-                raise NotFound(f"No location with id {location_id}", code="location_not_found")
+                raise location_missing(location_id)
             return location
         default_id = self.state.runtime.default_location_id
         location = await self.repo.location(default_id) if default_id else None
         location = location or await self.repo.first_location()
         if location is None:
-            raise Conflict(
-                "No stock location exists yet: create a location first", code="no_location"
-            )
+            raise no_location()
         return location
 
     async def _check_po_line(self, line_id: int, product_id: int) -> None:
@@ -299,7 +287,34 @@ class StockService:
         )
 
 
-def _scanned_barcode(code: str) -> str:
+def product_missing(ref: ProductRef, barcode: str | None) -> NotFound:
+    if ref.product_id is not None:
+        return NotFound(f"No product with id {ref.product_id}", code="product_not_found")
+    if ref.sku is not None:
+        return NotFound(f"No product has the SKU {ref.sku}", code="sku_not_found")
+    return NotFound(f"No product has the barcode {barcode}", code="barcode_not_found")
+
+
+def location_missing(location_id: int) -> NotFound:
+    return NotFound(f"No location with id {location_id}", code="location_not_found")
+
+
+def no_location() -> Conflict:
+    return Conflict("No stock location exists yet: create a location first", code="no_location")
+
+
+def insufficient_stock(product_id: int, location_id: int, available: int, requested: int) -> Conflict:
+    return Conflict(
+        f"Only {available} on hand at this location; cannot take {requested}",
+        code="insufficient_stock",
+        details=[
+            {"product_id": product_id, "location_id": location_id, "available": available,
+             "requested": requested}
+        ],
+    )
+
+
+def scanned_barcode(code: str) -> str:
     """What a scanner sent (EAN/UPC, GS1 AI 01) → the stored form; a bad code is a 400."""
     try:
         return normalise_scan(code)
