@@ -56,8 +56,15 @@ class DuplicateCommand(Exception):  # noqa: N818 — what happened, as the handl
 
 
 def payload_hash(kind: str, payload: Any) -> str:
-    canonical = json.dumps([kind, jsonable_encoder(payload)], sort_keys=True, separators=(",", ":"))
+    try:  # JSON-native already (the usual case: a model dumped in JSON mode): same text, faster
+        canonical = json.dumps([kind, payload], sort_keys=True, separators=(",", ":"), default=_refuse)
+    except (TypeError, ValueError):
+        canonical = json.dumps([kind, jsonable_encoder(payload)], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _refuse(value: object) -> None:
+    raise TypeError(f"not JSON-native: {type(value).__name__}")
 
 
 def replay(existing: AppliedOp, *, user_id: int | None, request_hash: str) -> CommandOutcome:

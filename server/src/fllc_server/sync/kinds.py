@@ -110,6 +110,19 @@ def require_permission(actor: CurrentUser, permission: Permission) -> None:
         )
 
 
+def fingerprint(payload: BaseModel, base_version: int | None) -> dict[str, Any]:
+    """What an op_id stands for: a repeat with a different fingerprint is a different request."""
+    return {
+        "payload": payload.model_dump(mode="json", exclude_unset=True),
+        "base_version": base_version,
+    }
+
+
+def is_builtin_stock_kind(kind: CommandKind[Any]) -> bool:
+    """The stock kinds as registered here (not replaced), which `stock.bulk` may book set-wise."""
+    return kind.handler in _BULK_HANDLERS
+
+
 async def execute_command(
     session: AsyncSession,
     state: AppState,
@@ -126,16 +139,12 @@ async def execute_command(
         require_permission(actor, kind.permission)
         return await kind.handler(session, state, actor, payload, base_version, op_id=op_id)
 
-    fingerprint = {
-        "payload": payload.model_dump(mode="json", exclude_unset=True),
-        "base_version": base_version,
-    }
     return await run_command(
         session,
         op_id=op_id,
         user_id=actor.id,
         kind=kind.name,
-        payload=fingerprint,
+        payload=fingerprint(payload, base_version),
         effect=effect,
         status_code=kind.status_code,
     )
@@ -215,3 +224,5 @@ register_kind(
     "product.update", permission=Permission.PRODUCTS_MODIFY, schema=ProductUpdateOp,
     handler=_product_update,
 )
+
+_BULK_HANDLERS: frozenset[object] = frozenset({_stock_intake, _stock_adjust, _stock_transfer})

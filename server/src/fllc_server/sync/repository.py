@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+import json
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fllc_server.models import Change, SettingRow
+from fllc_server.models import AppliedOp, Change, SettingRow
 
 FLOOR_KEY = "sync.change_log_floor"
+APPLIED_OPS = cast(Table, AppliedOp.__table__)  # Core statements: no ORM bookkeeping per row
 
 
 class ChangeLogRepository:
@@ -45,3 +50,69 @@ class ChangeLogRepository:
             row.value = seq
         await self.session.flush()
         return int(getattr(result, "rowcount", 0))
+
+
+class AppliedOpRepository:
+    """applied_ops, set-wise: the exactly-once records of a run of ops."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def existing(self, op_ids: Collection[str]) -> dict[str, AppliedOp]:
+        if not op_ids:
+            return {}
+        rows = await self.session.scalars(select(AppliedOp).where(AppliedOp.op_id.in_(list(op_ids))))
+        return {row.op_id: row for row in rows}
+
+    async def reserve(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert the records (result still empty), in op_id order so that two runs reserving
+        overlapping ids take the keys in one order. A key another transaction holds makes this
+        wait for it; one it committed raises IntegrityError."""
+        if rows:
+            await self.session.execute(
+                insert(APPLIED_OPS),
+                sorted(rows, key=lambda r: r["op_id"]),
+            )
+
+    async def complete(self, results: Mapping[str, Any]) -> None:
+        """Store the results of reserved records {op_id: result}, in one statement."""
+        if not results:
+            return
+        if self.session.get_bind().dialect.name == "sqlite":  # executemany loops in C, in-process
+            statement = (
+                update(APPLIED_OPS)
+                .where(APPLIED_OPS.c.op_id == bindparam("key"))
+                .values(result=bindparam("value"))
+            )
+            rows = [{"key": op_id, "value": result} for op_id, result in results.items()]
+            await self.session.execute(statement, rows)
+            return
+        # MySQL: an UPDATE by primary key (an upsert's next-key locks would deadlock with pushes
+        # waiting on these keys), written out here: compiling a thousand-way CASE per batch costs
+        # more than running it.
+        whens = " ".join(["WHEN %s THEN %s"] * len(results))
+        keys = ", ".join(["%s"] * len(results))
+        # placeholders only: every value goes as a parameter
+        sql = f"UPDATE applied_ops SET result = CASE op_id {whens} END WHERE op_id IN ({keys})"  # noqa: S608
+        params = [value for op_id, result in results.items() for value in (op_id, json.dumps(result))]
+        connection = await self.session.connection()
+        await connection.exec_driver_sql(sql, (*params, *results.keys()))
+
+    async def correct(self, op_id: str, **values: Any) -> None:
+        """Rewrite a reserved record's kind, hash or status (the op that applied under this
+        op_id was not the first of the run to carry it)."""
+        await self.session.execute(
+            update(AppliedOp)
+            .where(AppliedOp.op_id == op_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def release(self, op_ids: Collection[str]) -> None:
+        """Drop reserved records of ops that were refused: they may be pushed again later."""
+        if op_ids:
+            await self.session.execute(
+                delete(AppliedOp)
+                .where(AppliedOp.op_id.in_(list(op_ids)))
+                .execution_options(synchronize_session=False)
+            )

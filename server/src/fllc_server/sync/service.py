@@ -1,11 +1,18 @@
-"""Push: apply a device's ops in order, each exactly once and in its own savepoint.
+"""Push: apply a device's ops in order, each exactly once.
 Pull: the change log after a cursor, collapsed per entity to its current state.
 
 Pushing a batch:
 - the batch is checked whole first: more than `max_sync_batch` ops → 413; an unknown kind or a
   payload that does not fit its kind's schema → 400 and nothing is applied;
-- each op runs through `sync.kinds.execute_command` (the REST write's code path) inside a
-  SAVEPOINT: a refused op rolls back alone and the others stand;
+- the batch is cut into runs of consecutive ops, keeping their order: a run of stock
+  intakes/adjustments/transfers is applied set-wise (`sync.bulk`: a few statements for the whole
+  run, with the answers the one-at-a-time path would give); any other op runs through
+  `sync.kinds.execute_command` (the REST write's code path) inside a SAVEPOINT. Either way a
+  refused op books nothing and the others stand;
+- a push that loses a race (another request committed some of its op_ids while it ran, or
+  MySQL chose it as a deadlock victim) is rolled back and run again in a new transaction
+  (`push_batch`), where those ops come back as `duplicate`; after PUSH_ATTEMPTS tries it is
+  refused whole with 409 `operation_in_progress` (nothing applied): push it again;
 - `applied` / `duplicate` (the first result again) / `rejected` (error code + message; also a
   foreign op_id: `op_owner_mismatch`, or a kind the author's current role lacks:
   `permission_denied`) / `conflict` (a stale base_version: `current` is the entity now).
@@ -24,21 +31,30 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import structlog
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.auth.dependencies import CurrentUser
 from fllc_server.kit.commands import DuplicateCommand, replay
 from fllc_server.kit.errors import AppError, PayloadTooLarge, ValidationFailed
 from fllc_server.models import AppliedOp, Change, utcnow
-from fllc_server.sync.kinds import CommandKind, execute_command, get_kind, kind_names
+from fllc_server.stock.bulk import fits
+from fllc_server.sync.bulk import BulkRun, PushBusy, refused
+from fllc_server.sync.kinds import (
+    CommandKind,
+    execute_command,
+    get_kind,
+    is_builtin_stock_kind,
+    kind_names,
+)
 from fllc_server.sync.repository import ChangeLogRepository
 from fllc_server.sync.schemas import (
     ChangeOut,
     ChangesOut,
     CursorOut,
-    OpError,
     OpIn,
     OpResult,
     PushIn,
@@ -49,11 +65,30 @@ from fllc_server.sync.shapes import load_shapes
 if TYPE_CHECKING:
     from fllc_server.state import AppState
 
+logger = structlog.get_logger(__name__)
+
 # A gap in the seqs right after the cursor is a transaction still in flight (MySQL hands out
 # auto-increment values before commit): wait for it this long before treating it as rolled back.
 GAP_SETTLE = dt.timedelta(seconds=10)
 _HOOKS_KEY = "fllc_after_commit"  # kit.db's after-commit list, trimmed when a savepoint rolls back
 _BUMP_KEY = "catalog_bump_scheduled"
+
+
+PUSH_ATTEMPTS = 3
+
+
+async def push_batch(state: AppState, batch: PushIn, actor: CurrentUser) -> PushOut:
+    """A push in its own transaction (committed before this returns, then its events sent),
+    run again in a new one when it loses a race (see the module docstring)."""
+    for attempt in range(1, PUSH_ATTEMPTS + 1):
+        try:
+            async with state.db.transaction() as session:
+                return await SyncService(session, state).push(batch, actor)
+        except PushBusy:
+            if attempt == PUSH_ATTEMPTS:
+                raise
+            logger.info("sync push lost a race; running it again", attempt=attempt)
+    raise AssertionError("unreachable")
 
 
 class CursorExpiredError(AppError):
@@ -85,9 +120,25 @@ class SyncService:
             )
         commands = parse_commands(batch.ops)
         await self._begin_for_savepoints()
-        results = [await self._apply(command, actor) for command in commands]
+        try:
+            results = await self._apply_runs(commands, actor)
+        except DBAPIError as exc:
+            if not _lost_a_lock_race(exc):
+                raise
+            raise PushBusy(
+                "The push met concurrent writes of the same rows and was not applied; push it again"
+            ) from exc
         await self.prune()
         return PushOut(results=results)
+
+    async def _apply_runs(self, commands: list[Command], actor: CurrentUser) -> list[OpResult]:
+        results: list[OpResult] = []
+        for set_wise, run in runs(commands):
+            if set_wise:  # all or nothing: a failure fails the push
+                results.extend(await BulkRun(self.session, self.state, actor).apply(run))
+            else:
+                results.extend([await self._apply(command, actor) for command in run])
+        return results
 
     async def _apply(self, command: Command, actor: CurrentUser) -> OpResult:
         op = command.op
@@ -119,10 +170,23 @@ class SyncService:
         return OpResult(op_id=op.op_id, status="duplicate", result=outcome.result)
 
     async def _begin_for_savepoints(self) -> None:
-        """pysqlite begins a transaction only at the first write, so a SAVEPOINT issued before
-        it would start (and its RELEASE commit) a transaction of its own: begin it now."""
+        """Begin the push's transaction.
+
+        SQLite: pysqlite begins a transaction only at the first write, so a SAVEPOINT issued
+        before it would start (and its RELEASE commit) a transaction of its own: begin it now.
+
+        MySQL/MariaDB: READ COMMITTED. Every write of a push locks the rows it depends on first
+        (products, purchase orders), so a read after the lock must see the latest committed
+        rows, not the snapshot of the transaction's first read; and REPEATABLE READ's gap locks
+        on the levels and keys a set-wise run reads would deadlock it with concurrent writes of
+        neighbouring rows."""
         if self.session.get_bind().dialect.name == "sqlite":
             await self.session.execute(text("DELETE FROM change_log WHERE 0"))
+            return
+        try:
+            await self.session.connection(execution_options={"isolation_level": "READ COMMITTED"})
+        except InvalidRequestError:  # the transaction had begun already: its level stays
+            logger.warning("sync push runs at the session's isolation level")
 
     # -- pull --------------------------------------------------------------------------------
 
@@ -211,12 +275,30 @@ def _payload_problems(index: int, exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
-def refused(op: OpIn, exc: AppError) -> OpResult:
-    error = OpError(code=exc.code, message=exc.message, details=exc.details)
-    current = getattr(exc, "current", None)
-    if isinstance(current, dict):
-        return OpResult(op_id=op.op_id, status="conflict", error=error, current=current)
-    return OpResult(op_id=op.op_id, status="rejected", error=error)
+_DEADLOCK, _LOCK_WAIT_TIMEOUT = 1213, 1205  # MySQL/MariaDB: the transaction was rolled back
+
+
+def _lost_a_lock_race(exc: BaseException | None) -> bool:
+    """A deadlock victim or lock wait timeout anywhere in the chain (a failed ROLLBACK TO
+    SAVEPOINT may be what surfaces: the deadlock had already ended the transaction)."""
+    while exc is not None:
+        code = getattr(getattr(exc, "orig", None), "args", (None,))[:1]
+        if code and code[0] in (_DEADLOCK, _LOCK_WAIT_TIMEOUT):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def runs(commands: list[Command]) -> list[tuple[bool, list[Command]]]:
+    """Consecutive commands grouped by whether they can be applied set-wise, in order."""
+    grouped: list[tuple[bool, list[Command]]] = []
+    for command in commands:
+        set_wise = is_builtin_stock_kind(command.kind) and fits(command.payload)
+        if grouped and grouped[-1][0] == set_wise:
+            grouped[-1][1].append(command)
+        else:
+            grouped.append((set_wise, [command]))
+    return grouped
 
 
 def settled(rows: list[Change], since: int, now: dt.datetime) -> list[Change]:
