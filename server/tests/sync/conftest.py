@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fllc_server.models import Location, Product
+from fllc_server.models import InventoryMovement, Location, Product, StockLevel
+from sqlalchemy import func, select
 
 
 @dataclass(frozen=True)
@@ -71,3 +72,35 @@ def on_hand(client):
         return int(response.json()["quantity_on_hand"])
 
     return read
+
+
+@pytest.fixture
+def assert_stock_invariant(app: FastAPI):
+    """quantity_on_hand == sum(stock_levels) == sum(inventory_log.delta) for every product."""
+
+    async def check() -> None:
+        async with app.state.fllc.db.sessions() as session:
+            on_hand = dict((await session.execute(select(Product.id, Product.quantity_on_hand))).all())
+            levels = dict(
+                (
+                    await session.execute(
+                        select(StockLevel.product_id, func.sum(StockLevel.quantity)).group_by(
+                            StockLevel.product_id
+                        )
+                    )
+                ).all()
+            )
+            logged = dict(
+                (
+                    await session.execute(
+                        select(InventoryMovement.product_id, func.sum(InventoryMovement.delta)).group_by(
+                            InventoryMovement.product_id
+                        )
+                    )
+                ).all()
+            )
+        for product_id, quantity in on_hand.items():
+            assert int(levels.get(product_id, 0)) == quantity, f"levels of product {product_id}"
+            assert int(logged.get(product_id, 0)) == quantity, f"movements of product {product_id}"
+
+    return check
