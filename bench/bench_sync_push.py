@@ -1,11 +1,13 @@
 """Sync push benchmark: the time one uvicorn worker on MariaDB + Redis takes to apply a
 10,000-op offline backlog (stock.intake ops spread over 100 products, pushed in batches of the
-server's limit, one after another as the desktop's sync engine does). Prints figures; not a test.
+server's limit, one after another as the desktop's sync engine does), then the latency of single
+REST intakes (`POST /api/v1/stock/intake`, sequential, p50/p99) against the same server. Prints
+figures and the machine's load average (the figures swing with it); not a test.
 
     FLLC_BENCH_DATABASE_URL='mysql+asyncmy://root@127.0.0.1:3306/fllc_bench_sync?charset=utf8mb4' \
     FLLC_BENCH_REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/bench_sync_push.py
 
-The database is emptied and migrated first: never point it at one you care about.
+The database is dropped, created and migrated first: never point it at one you care about.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,14 +26,18 @@ import httpx
 from fllc_server.auth.passwords import Passwords
 from fllc_server.auth.permissions import Role
 from fllc_server.kit.db import Database
-from fllc_server.migrations import downgrade, upgrade
-from fllc_server.models import Location, Product
+from fllc_server.migrations import upgrade
+from fllc_server.models import InventoryMovement, Location, Product, StockLevel
 from fllc_server.users.schemas import UserCreate
 from fllc_server.users.service import UserService
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 OPS = 10_000
 BATCH = 1_000
 PRODUCTS = 100
+INTAKES = 500
 PASSWORD = "bench-password-1"
 
 
@@ -55,6 +62,24 @@ async def seed(url: str) -> list[int]:
     return ids
 
 
+def recreate(url: str) -> None:
+    """A fresh database: dropped and created again (a downgrade would depend on every
+    migration's downgrade working on whatever state the last run left)."""
+    address = make_url(url)
+    name = address.database
+    if address.get_backend_name() != "mysql" or not name:
+        raise SystemExit("FLLC_BENCH_DATABASE_URL must name a MySQL/MariaDB database")
+
+    async def run() -> None:
+        engine = create_async_engine(address.set(database=""))
+        async with engine.begin() as connection:
+            await connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+            await connection.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
 def backlog(product_ids: list[int]) -> list[dict[str, object]]:
     return [
         {
@@ -67,31 +92,79 @@ def backlog(product_ids: list[int]) -> list[dict[str, object]]:
     ]
 
 
-async def push_all(base: str, ops: list[dict[str, object]]) -> float:
-    async with httpx.AsyncClient(base_url=base, timeout=120) as http:
-        for _ in range(300):
-            try:
-                if (await http.get("/healthz")).status_code == 200:
-                    break
-            except httpx.TransportError:
-                await asyncio.sleep(0.1)
-        login = await http.post("/api/v1/auth/login", json={"username": "bench", "password": PASSWORD})
-        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+async def sign_in(http: httpx.AsyncClient) -> dict[str, str]:
+    for _ in range(1200):  # a loaded machine may take a while to start the server
+        try:
+            if (await http.get("/healthz")).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)
+    else:
+        raise SystemExit("the server did not start")
+    login = await http.post("/api/v1/auth/login", json={"username": "bench", "password": PASSWORD})
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+async def push_all(http: httpx.AsyncClient, headers: dict[str, str], ops: list[dict[str, object]]) -> float:
+    started = time.perf_counter()
+    for start in range(0, len(ops), BATCH):
+        batch = {"device_id": "bench", "ops": ops[start : start + BATCH]}
+        response = await http.post("/api/v1/sync/push", json=batch, headers=headers)
+        if response.status_code != 200 or {r["status"] for r in response.json()["results"]} != {
+            "applied"
+        }:
+            raise SystemExit(f"push failed: {response.text[:500]}")
+    return time.perf_counter() - started
+
+
+async def intake_latencies(
+    http: httpx.AsyncClient, headers: dict[str, str], product_ids: list[int]
+) -> list[float]:
+    """Sequential single intakes (each with its Idempotency-Key, as the desktop sends them)."""
+    latencies = []
+    for n in range(INTAKES):
+        body = {"product_id": product_ids[n % len(product_ids)], "quantity": 1}
+        key = {"Idempotency-Key": str(uuid.uuid4())}
         started = time.perf_counter()
-        for start in range(0, len(ops), BATCH):
-            batch = {"device_id": "bench", "ops": ops[start : start + BATCH]}
-            response = await http.post("/api/v1/sync/push", json=batch, headers=headers)
-            if response.status_code != 200 or {r["status"] for r in response.json()["results"]} != {
-                "applied"
-            }:
-                raise SystemExit(f"push failed: {response.text[:500]}")
-        return time.perf_counter() - started
+        response = await http.post("/api/v1/stock/intake", json=body, headers={**headers, **key})
+        latencies.append(time.perf_counter() - started)
+        if response.status_code != 201:
+            raise SystemExit(f"intake failed: {response.text[:500]}")
+    return latencies
+
+
+async def run(base: str, ops: list[dict[str, object]], product_ids: list[int]) -> tuple[float, list[float]]:
+    async with httpx.AsyncClient(base_url=base, timeout=120) as http:
+        headers = await sign_in(http)
+        seconds = await push_all(http, headers, ops)
+        return seconds, await intake_latencies(http, headers, product_ids)
+
+
+async def books_balance(url: str) -> bool:
+    """quantity_on_hand == sum(stock_levels) == sum(inventory_log) == everything booked."""
+    db = Database(url)
+    async with db.sessions() as session:
+        totals = [
+            await session.scalar(select(func.sum(column)))
+            for column in (Product.quantity_on_hand, StockLevel.quantity, InventoryMovement.delta)
+        ]
+    await db.dispose()
+    return {int(total or 0) for total in totals} == {OPS + INTAKES}
+
+
+def load() -> str:
+    return "load average " + ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    return sorted(values)[min(len(values) - 1, int(len(values) * fraction))]
 
 
 def main() -> None:
     url = os.environ["FLLC_BENCH_DATABASE_URL"]
     redis_url = os.environ["FLLC_BENCH_REDIS_URL"]
-    downgrade(url, "base")
+    recreate(url)
     upgrade(url)
     product_ids = asyncio.run(seed(url))
     ops = backlog(product_ids)
@@ -123,8 +196,9 @@ def main() -> None:
         ],
         env=env,
     )
+    print(f"before: {load()}")
     try:
-        seconds = asyncio.run(push_all(f"http://127.0.0.1:{port}", ops))
+        seconds, latencies = asyncio.run(run(f"http://127.0.0.1:{port}", ops, product_ids))
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -132,6 +206,12 @@ def main() -> None:
         f"sync push: {OPS} ops in batches of {BATCH} applied in {seconds:.2f} s "
         f"({OPS / seconds:,.0f} ops/s; target <= 5 s)"
     )
+    print(
+        f"REST intake, {INTAKES} sequential: p50 {statistics.median(latencies) * 1000:.1f} ms, "
+        f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms"
+    )
+    print(f"books balance: {asyncio.run(books_balance(url))}")
+    print(f"after: {load()}")
 
 
 if __name__ == "__main__":
