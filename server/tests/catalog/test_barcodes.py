@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from fllc_server.catalog.barcodes import InvalidBarcode, expand_upc_e, gs1_check_digit, normalise_barcode
-from fllc_server.catalog.search import escape_like, fts5_name_query, mysql_name_query, words
+from fllc_server.catalog.repository import mysql_term_hits
+from fllc_server.catalog.search import escape_like, fts5_name_query, words
+from sqlalchemy.dialects import mysql
 
 
 @pytest.mark.parametrize(
@@ -53,11 +55,18 @@ def test_fts5_query_quotes_every_word() -> None:
     assert fts5_name_query(["near", "or"]) == 'name : ("near" AND "or"*)'
 
 
-def test_mysql_query_sends_short_words_and_stopwords_to_like() -> None:
-    query = mysql_name_query(["the", "tv", "wall", "bracket"])
-    assert query.boolean == "+wall +bracket*"
-    assert query.like_words == ("the", "tv")
-    assert mysql_name_query(["tv"]).boolean is None
+def test_mysql_word_lookup_is_one_index_range_per_word_with_the_last_a_prefix() -> None:
+    sql = str(
+        mysql_term_hits(["the", "tv", "wall", "br_"]).compile(
+            dialect=mysql.dialect(), compile_kwargs={"literal_binds": True}
+        )
+    )
+    assert sql.count("products_fts_terms AS w") == 4
+    assert "w0.term = 'the'" in sql
+    assert "w1.term = 'tv'" in sql
+    assert "w2.term = 'wall'" in sql
+    assert "w3.term LIKE 'br!_%%' ESCAPE '!'" in sql
+    assert "MATCH" not in sql
 
 
 def test_escape_like() -> None:

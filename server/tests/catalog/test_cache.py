@@ -147,3 +147,25 @@ async def test_reference_writes_also_refresh_the_answers(
     await make_entity(path, name="New")
     after = await client.get(SEARCH, params={"q": "widget"}, headers=admin)
     assert after.headers["X-Cache"] == "miss"
+
+
+async def test_paging_one_question_counts_it_once_and_a_write_recounts(
+    client, admin, make_product
+) -> None:
+    for number in range(3):
+        await make_product(sku=f"TOT-{number}", name=f"Totalled item {number}")
+
+    async def total(**params) -> int:
+        response = await client.get(SEARCH, params={"q": "totalled", "per_page": 1, **params}, headers=admin)
+        assert response.headers["X-Cache"] == "miss"
+        return int(response.json()["meta"]["total"])
+
+    assert await total() == 3
+    assert await total(page=2) == 3
+    assert await total(page=3, sort="-name") == 3
+    assert await _metric(client, "product_count", "miss") == 1
+    assert await _metric(client, "product_count", "hit") == 2
+    await make_product(sku="TOT-3", name="Totalled item 3")
+    assert await total(page=2) == 4
+    assert await _metric(client, "product_count", "miss") == 2
+    assert await total(category_id=1) == 0  # another question, another count

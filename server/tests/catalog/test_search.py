@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from fllc_server.models import Product
+from sqlalchemy import update
 
 from .conftest import EAN8, EAN13, UPC_A
 
@@ -208,3 +212,54 @@ async def test_renamed_product_is_found_by_its_new_name(client, admin, make_prod
     )
     assert await _skus(client, admin, q="fresh") == ["REN-1"]
     assert await _skus(client, admin, q="old") == []
+
+
+async def test_a_restored_product_is_found_by_its_words_again(client, admin, make_product) -> None:
+    product = await make_product(sku="RST-1", name="Brass gate hinge")
+    await client.delete(f"/api/v1/products/{product['id']}", headers=admin)
+    assert await _skus(client, admin, q="gate hinge") == []
+    restored = await client.post(f"/api/v1/products/{product['id']}/restore", headers=admin)
+    assert restored.status_code == 200, restored.text
+    assert await _skus(client, admin, q="gate hinge") == ["RST-1"]
+
+
+async def test_products_written_without_the_api_are_found(app, client, admin) -> None:
+    """Bulk loads (the demo seed) insert rows directly: the word index must follow every write."""
+    db = app.state.fllc.db
+    async with db.transaction() as session:
+        await session.execute(
+            Product.__table__.insert(),
+            [{"sku": f"BULK-{n}", "name": f"Galvanised hook {n}", "version": 1} for n in range(3)],
+        )
+    assert await _skus(client, admin, q="galvanised hook", sort="sku") == ["BULK-0", "BULK-1", "BULK-2"]
+    async with db.transaction() as session:
+        await session.execute(
+            update(Product).where(Product.sku == "BULK-1").values(name="Painted hook")
+        )
+        await session.execute(
+            update(Product).where(Product.sku == "BULK-2").values(deleted_at=dt.datetime.now(dt.UTC))
+        )
+    assert await _skus(client, admin, q="galvan", sort="sku", page=1, per_page=49) == ["BULK-0"]
+    assert await _skus(client, admin, q="painted", sort="sku") == ["BULK-1"]
+
+
+async def test_totals_count_live_matches_with_and_without_filters(
+    client, admin, make_product, make_entity
+) -> None:
+    garden = await make_entity("categories", name="Garden")
+    await make_product(sku="LAT-1", name="Gate latch black", category_id=garden["id"])
+    await make_product(sku="LAT-2", name="Gate latch zinc")
+    gone = await make_product(sku="LAT-3", name="Gate latch brass", category_id=garden["id"])
+    await make_product(sku="GAT-1", name="Gatepost cap")
+    await client.delete(f"/api/v1/products/{gone['id']}", headers=admin)
+
+    async def total(**params) -> int:
+        response = await client.get("/api/v1/products", params=params, headers=admin)
+        return int(response.json()["meta"]["total"])
+
+    assert await total(q="latch") == 2
+    assert await total(q="gate") == 3  # "gate" is a prefix of "gatepost"
+    assert await total(q="latch", category_id=garden["id"]) == 1
+    assert await total(q="lat") == 2  # LAT-1, LAT-2 by SKU and by name, once each
+    assert await total(category_id=garden["id"]) == 1
+    assert await total() == 3

@@ -22,7 +22,7 @@ from fllc_server.catalog.service import ProductService
 from fllc_server.kit.commands import IdempotencyKey, run_command
 from fllc_server.kit.deps import SessionDep, get_state
 from fllc_server.kit.errors import BadRequest
-from fllc_server.kit.pagination import Page, PageDep
+from fllc_server.kit.pagination import Page, PageDep, PageParams
 
 router = APIRouter(tags=["catalog"])
 products = APIRouter(prefix="/api/v1/products", tags=["catalog"])
@@ -46,8 +46,6 @@ async def search_products(
     *,
     _user: ProductsView,
     request: Request,
-    session: SessionDep,
-    page: PageDep,
     q: Annotated[
         str | None, Query(max_length=200, description="SKU prefix, exact barcode or name words")
     ] = None,
@@ -55,24 +53,36 @@ async def search_products(
     supplier_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
     below_reorder: bool = False,
     sort: ProductSort = ProductSort.NAME,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
-    """Search the catalog (deleted products excluded); `X-Cache: hit|miss`."""
+    """Search the catalog (deleted products excluded); `X-Cache: hit|miss`.
+
+    A hit is answered from the cache alone: the database session is opened only to compute a miss
+    (the page parameters are PageDep's, declared inline to keep the hit path off the threadpool).
+    """
+    paging = PageParams(page=page, per_page=per_page)
     query = ProductQuery(
         q=q.strip() or None if q else None,
         category_id=category_id,
         supplier_id=supplier_id,
         below_reorder=below_reorder,
         sort=sort,
-        page=page.page,
-        per_page=page.per_page,
+        page=paging.page,
+        per_page=paging.per_page,
     )
+    state = get_state(request)
 
     async def answer() -> bytes:
-        rows, total = await _service(request, session).search(query)
-        result = Page[ProductOut](data=[ProductOut.model_validate(r) for r in rows], meta=page.meta(total))
+        async with state.db.sessions() as session:
+            totals = CatalogAnswers(state, "product_count")
+            rows, total = await ProductService(session, state).search(query, totals)
+            result = Page[ProductOut](
+                data=[ProductOut.model_validate(r) for r in rows], meta=paging.meta(total)
+            )
         return result.model_dump_json().encode()
 
-    return await CatalogAnswers(get_state(request), "product_search").respond(query.cache_key(), answer)
+    return await CatalogAnswers(state, "product_search").respond(query.cache_key(), answer)
 
 
 @products.get("/by-barcode/{code:path}", response_model=ProductDetail, responses=ERRORS)

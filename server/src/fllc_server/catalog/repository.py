@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, column, func, select, text, union
+from sqlalchemy import BigInteger, Select, String, and_, column, func, select, table, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -16,7 +16,6 @@ from fllc_server.catalog.search import (
     ProductQuery,
     escape_like,
     fts5_name_query,
-    mysql_name_query,
     words,
 )
 from fllc_server.models import Category, Location, Product, Review, StockLevel, Supplier
@@ -96,6 +95,12 @@ _SORT_COLUMNS: dict[str, Any] = {
 
 _TEXT_SORTS = frozenset({"name", "sku"})
 
+# Indexes that only give an order (migration 0002), on MySQL hints.
+_IGNORE_SORT_INDEXES = (
+    "IGNORE INDEX FOR ORDER BY (ix_products_name, ix_products_live_name, ix_products_live_sku, "
+    "ix_products_live_price, ix_products_live_quantity, ix_products_live_updated)"
+)
+
 
 def _order_by(sort: ProductSort, *, sqlite: bool) -> list[Any]:
     """Text sorts ignore case on both backends (MariaDB's collation does; SQLite needs NOCASE)."""
@@ -126,34 +131,48 @@ class ProductRepository(EntityRepository[Product]):
         return await self.session.scalar(query)
 
     async def search(self, query: ProductQuery) -> tuple[Sequence[Product], int]:
-        """The page's ids are found and sorted on narrow rows, then the products are loaded by id.
+        """The page and the total (the total is not counted for an empty first page)."""
+        products = await self.search_page(query)
+        return products, await self.search_count(query) if products or query.offset else 0
 
-        With text, the total comes from a window count in the same statement, so the full-text
-        search runs once; without text, a plain count is cheaper than a window over every row.
-        """
-        order = _order_by(query.sort, sqlite=self._sqlite)
-        keys = select(Product.id).where(*self._filters(query))
+    async def search_page(self, query: ProductQuery) -> list[Product]:
+        """The page's ids are found and sorted on narrow rows, then the products are loaded by id."""
+        keys, _ = self._statements(query)
+        page = keys.order_by(*_order_by(query.sort, sqlite=self._sqlite))
+        ids = list(await self.session.scalars(page.offset(query.offset).limit(query.per_page)))
+        return await self._load_in_order(ids)
+
+    async def search_count(self, query: ProductQuery) -> int:
+        """Every match of the query's text and filters (its sort and page aside)."""
+        _, count = self._statements(query)
+        return int(await self.session.scalar(count) or 0)
+
+    def _statements(self, query: ProductQuery) -> tuple[Select[Any], Select[Any]]:
+        """(the matching ids, their count). The count is a statement of its own: the word lookups
+        are index ranges on both backends, so running them twice costs less than a window count
+        over every joined row; with no filter beyond the text, it counts the hits alone (each
+        branch only yields live products)."""
+        filters = self._filters(query)
         text_query = (query.q or "").strip()
-        if text_query:
-            hits = self._text_hits(text_query).subquery("hits")
-            keys = keys.join(hits, hits.c.id == Product.id)
-            page = (
-                await self.session.execute(
-                    keys.add_columns(func.count().over())
-                    .order_by(*order)
-                    .offset(query.offset)
-                    .limit(query.per_page)
-                )
-            ).all()
-            ids, total = [row[0] for row in page], int(page[0][1]) if page else None
-        else:
-            ids = list(
-                await self.session.scalars(keys.order_by(*order).offset(query.offset).limit(query.per_page))
-            )
-            total = None
-        if total is None:
-            total = int(await self.session.scalar(select(func.count()).select_from(keys.subquery())) or 0)
-        return await self._load_in_order(ids), total
+        if not text_query:
+            keys = select(Product.id).where(*filters)
+            if query.category_id is not None or query.supplier_id is not None:
+                # Read the category's or supplier's rows and sort them, rather than walk the
+                # whole catalog in sort order looking for them (MariaDB's LIMIT heuristic).
+                keys = keys.with_hint(Product, _IGNORE_SORT_INDEXES, dialect_name="mysql")
+            return keys, select(func.count()).select_from(keys.subquery())
+        hits = self._text_hits(text_query).subquery("hits")
+        # The hits drive the join (STRAIGHT_JOIN keeps them first on MariaDB): a page costs what
+        # the text matches, never a walk of the catalog in sort order waiting for a match.
+        keys = (
+            select(Product.id)
+            .select_from(hits)
+            .join(Product, Product.id == hits.c.id)
+            .where(*filters)
+            .prefix_with("STRAIGHT_JOIN", dialect="mysql")
+        )
+        narrowed = len(filters) > 1
+        return keys, select(func.count()).select_from(keys.subquery() if narrowed else hits)
 
     async def _load_in_order(self, ids: list[int]) -> list[Product]:
         if not ids:
@@ -172,13 +191,15 @@ class ProductRepository(EntityRepository[Product]):
         return filters
 
     def _text_hits(self, q: str) -> Any:
-        """Ids matching by SKU prefix, exact barcode or name words: a UNION, one index per branch."""
+        """Ids of live products matching by SKU prefix, exact barcode or name words: a UNION (which
+        lists a product matching several ways once), one index per branch."""
+        live = Product.deleted_at.is_(None)
         branches: list[Select[Any]] = [
-            select(Product.id).where(Product.sku.like(escape_like(q) + "%", escape=LIKE_ESCAPE))
+            select(Product.id).where(live, Product.sku.like(escape_like(q) + "%", escape=LIKE_ESCAPE))
         ]
         barcode = _as_barcode(q)
         if barcode is not None:
-            branches.append(select(Product.id).where(Product.barcode == barcode))
+            branches.append(select(Product.id).where(live, Product.barcode == barcode))
         terms = words(q)
         if terms:
             branches.append(self._name_hits(terms))
@@ -187,15 +208,10 @@ class ProductRepository(EntityRepository[Product]):
     def _name_hits(self, terms: list[str]) -> Select[Any]:
         if self._sqlite:
             fts = text("products_fts MATCH :fts_query").bindparams(fts_query=fts5_name_query(terms))
-            return select(column("rowid").label("id")).select_from(text("products_fts")).where(fts)
-        name_query = mysql_name_query(terms)
-        conditions: list[ColumnElement[bool]] = [
-            Product.name.like(f"%{escape_like(term)}%", escape=LIKE_ESCAPE) for term in name_query.like_words
-        ]
-        if name_query.boolean is not None:
-            match = text("MATCH (products.name) AGAINST (:ft_query IN BOOLEAN MODE)")
-            conditions.append(match.bindparams(ft_query=name_query.boolean))  # type: ignore[arg-type]
-        return select(Product.id).where(*conditions)
+            rowid: ColumnElement[Any] = column("rowid").label("id")
+            matches: Select[Any] = select(rowid).select_from(text("products_fts")).where(fts)
+            return select(Product.id).where(Product.deleted_at.is_(None), Product.id.in_(matches))
+        return mysql_term_hits(terms)
 
     async def stock_levels(self, product_id: int) -> Sequence[tuple[int, str, int]]:
         rows = await self.session.execute(
@@ -213,6 +229,29 @@ class ProductRepository(EntityRepository[Product]):
             query.order_by(Review.created_at.desc(), Review.id.desc()).offset(offset).limit(limit)
         )
         return rows.all(), int(total or 0)
+
+
+# MySQL/MariaDB: the words of live products' names, kept by triggers (migration 0002).
+_TERMS = table("products_fts_terms", column("term", String), column("product_id", BigInteger))
+
+
+def mysql_term_hits(terms: list[str]) -> Select[Any]:
+    """Products whose name has every word, the last one as a prefix: one index range per word.
+
+    A prefix can match several words of one name, so ids may repeat: the caller's UNION merges them.
+    """
+    words_of = [_TERMS.alias(f"w{position}") for position in range(len(terms))]
+    first = words_of[0]
+    query = select(first.c.product_id.label("id"))
+    conditions: list[ColumnElement[bool]] = []
+    for position, (word, term) in enumerate(zip(words_of, terms, strict=True)):
+        if position:
+            query = query.join(word, word.c.product_id == first.c.product_id)
+        if position == len(terms) - 1:
+            conditions.append(word.c.term.like(escape_like(term) + "%", escape=LIKE_ESCAPE))
+        else:
+            conditions.append(word.c.term == term)
+    return query.where(*conditions)
 
 
 def _as_barcode(q: str) -> str | None:

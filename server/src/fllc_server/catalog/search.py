@@ -1,10 +1,10 @@
 """What a search box's text means, turned into full-text expressions that cannot be malformed.
 
 User text never reaches an FTS parser as syntax: it is split into words (letters and digits only,
-as FTS5's unicode61 tokenizer splits them), each word is quoted (FTS5) or given only our own
-operators (MySQL boolean mode), and the last word matches as a prefix so that search-as-you-type
-works. MariaDB's InnoDB FULLTEXT ignores words shorter than `innodb_ft_min_token_size` (3) and
-its stopwords; those words are matched with LIKE instead, so "tv" or "the" still narrow the search.
+as FTS5's unicode61 tokenizer splits them), each word is quoted (FTS5) or compared as a value
+(MySQL: the products_fts_terms word index, see catalog.repository.mysql_term_hits), and the last
+word matches as a prefix so that search-as-you-type works. Every word counts on both backends,
+short words and stopwords included ("tv", "the").
 """
 
 from __future__ import annotations
@@ -15,50 +15,8 @@ from dataclasses import dataclass
 from fllc_server.catalog.schemas import ProductSort
 
 MAX_WORDS = 8
-MYSQL_MIN_TOKEN = 3
 LIKE_ESCAPE = "!"
 _WORD = re.compile(r"[^\W_]+")
-
-# InnoDB's default stopword list (INFORMATION_SCHEMA.INNODB_FT_DEFAULT_STOPWORD).
-MYSQL_STOPWORDS = frozenset(
-    {
-        "a",
-        "about",
-        "an",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "com",
-        "de",
-        "en",
-        "for",
-        "from",
-        "how",
-        "i",
-        "in",
-        "is",
-        "it",
-        "la",
-        "of",
-        "on",
-        "or",
-        "that",
-        "the",
-        "this",
-        "to",
-        "was",
-        "what",
-        "when",
-        "where",
-        "who",
-        "will",
-        "with",
-        "und",
-        "www",
-    }
-)
 
 
 def words(text: str) -> list[str]:
@@ -81,25 +39,6 @@ def fts5_name_query(terms: list[str]) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class MysqlNameQuery:
-    """Words for MATCH ... AGAINST (boolean mode) and the ones it cannot see, for LIKE."""
-
-    boolean: str | None
-    like_words: tuple[str, ...]
-
-
-def mysql_name_query(terms: list[str]) -> MysqlNameQuery:
-    indexed, unindexed = [], []
-    for position, term in enumerate(terms):
-        if len(term) < MYSQL_MIN_TOKEN or term in MYSQL_STOPWORDS:
-            unindexed.append(term)
-            continue
-        prefix = "*" if position == len(terms) - 1 else ""
-        indexed.append(f"+{term}{prefix}")
-    return MysqlNameQuery(" ".join(indexed) or None, tuple(unindexed))
-
-
-@dataclass(frozen=True, slots=True)
 class ProductQuery:
     """One product search: the text, the filters, the order and the page."""
 
@@ -114,6 +53,10 @@ class ProductQuery:
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
+
+    def count_key(self) -> str:
+        """A stable text for what this query matches, whatever its sort and page."""
+        return repr((self.q, self.category_id, self.supplier_id, self.below_reorder))
 
     def cache_key(self) -> str:
         """A stable text for this query (the cache key is its hash)."""

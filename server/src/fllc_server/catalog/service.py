@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.catalog.barcodes import InvalidBarcode, normalise_scan
+from fllc_server.catalog.cache import CatalogAnswers
 from fllc_server.catalog.repository import EntityRepository, ProductRepository
 from fllc_server.catalog.schemas import (
     ProductCreate,
@@ -63,8 +64,23 @@ class ProductService:
             {**ProductOut.model_validate(product).model_dump(), "stock": stock}
         )
 
-    async def search(self, query: ProductQuery) -> tuple[Sequence[Product], int]:
-        return await self.products.search(query)
+    async def search(
+        self, query: ProductQuery, totals: CatalogAnswers | None = None
+    ) -> tuple[Sequence[Product], int]:
+        """The page and the total. With `totals`, the total of a question (its text and filters,
+        whatever the sort or page) is cached under the catalog generation like the answers, so
+        paging and re-sorting one list counts its matches once per catalog change."""
+        if totals is None:
+            return await self.products.search(query)
+        products = await self.products.search_page(query)
+        if not products and not query.offset:
+            return products, 0
+
+        async def count() -> bytes:
+            return str(await self.products.search_count(query)).encode()
+
+        total, _ = await totals.lookup(query.count_key(), count)
+        return products, int(total)
 
     async def by_barcode(self, code: str) -> Product:
         """A scanned or typed code (EAN-13/EAN-8/UPC-A/UPC-E, GS1 with AI 01) → the product."""
