@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from fllc_server.auth.dependencies import Authenticated, MaybeAuthenticated
 from fllc_server.auth.schemas import LoginRequest, Me, RefreshRequest, TokenPair
-from fllc_server.auth.service import AuthService
+from fllc_server.auth.service import AuthService, SessionRevoked
 from fllc_server.kit.deps import SessionDep, get_state
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -25,9 +25,10 @@ async def login(body: LoginRequest, request: Request, session: SessionDep) -> To
 
 
 @router.post("/auth/refresh", response_model=TokenPair)
-async def refresh(body: RefreshRequest, request: Request, session: SessionDep) -> TokenPair:
+async def refresh(body: RefreshRequest, request: Request, session: SessionDep) -> TokenPair | Response:
     """Rotate the refresh token: the old one is spent, the answer carries its successor."""
-    return await AuthService(session, get_state(request)).refresh(body.refresh_token)
+    result = await AuthService(session, get_state(request)).refresh(body.refresh_token)
+    return result.response() if isinstance(result, SessionRevoked) else result
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)

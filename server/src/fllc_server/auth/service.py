@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
+from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.audit import service as audit
@@ -67,6 +69,17 @@ class LoginThrottle:
         await self.limiter.clear(self.limits[0][0], *keys["account-ip"])
 
 
+@dataclass(frozen=True, slots=True)
+class SessionRevoked:
+    """A refused refresh whose revocation must be committed: the endpoint returns `error` as its
+    answer instead of raising it (raising would roll the revocation back)."""
+
+    error: Unauthorized
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(self.error.body(), status_code=self.error.status_code, headers=self.error.headers)
+
+
 class AuthService:
     def __init__(self, session: AsyncSession, state: AppState) -> None:
         self.session = session
@@ -94,8 +107,9 @@ class AuthService:
         )
         return self._pair(user, refresh)
 
-    async def refresh(self, refresh_token: str) -> TokenPair:
-        """Rotate: the old token is spent; a repeat within the grace window gets the same successor."""
+    async def refresh(self, refresh_token: str) -> TokenPair | SessionRevoked:
+        """Rotate: the old token is spent; a repeat within the grace window gets the same successor;
+        a later repeat is reuse — the whole family is revoked (SessionRevoked, to commit)."""
         token_hash = self.state.tokens.hash_refresh(refresh_token)
         row = await self.tokens.by_hash(token_hash)
         now = utcnow()
@@ -111,28 +125,29 @@ class AuthService:
         # Rotated already (perhaps by a simultaneous request): read who did it, under the lock.
         row = await self.tokens.by_hash(token_hash, for_update=True)
         assert row is not None
-        await self._repeat_rotation(row, now)
-        return self._pair(user, successor)
+        return await self._repeat_rotation(row, now) or self._pair(user, successor)
 
-    async def _repeat_rotation(self, row: RefreshToken, now: dt.datetime) -> None:
+    async def _repeat_rotation(self, row: RefreshToken, now: dt.datetime) -> SessionRevoked | None:
         assert row.rotated_at is not None
         grace = dt.timedelta(seconds=self.state.settings.refresh_grace_seconds)
         child = await self.tokens.child_of(row.id)
         if now - row.rotated_at <= grace and child is not None and child.rotated_at is None:
-            return  # the client lost our answer: hand it the same successor again
-        # The revocation must persist although this request fails: its own transaction.
-        async with self.state.db.transaction() as session:
-            await RefreshTokenRepository(session).revoke_family(row.family_id)
-            await audit.record(
-                session,
-                actor_id=row.user_id,
-                action="auth.refresh_reuse",
-                entity_type="user",
-                entity_id=row.user_id,
-                after={"family_id": row.family_id},
-            )
-        raise Unauthorized("This session was ended because a refresh token was reused",
-                           code="refresh_token_reused")
+            return None  # the client lost our answer: hand it the same successor again
+        # Reuse: revoke the family in this transaction (it holds the rows' locks) and let the
+        # request commit it; the caller answers 401.
+        await self.tokens.revoke_family(row.family_id)
+        await audit.record(
+            self.session,
+            actor_id=row.user_id,
+            action="auth.refresh_reuse",
+            entity_type="user",
+            entity_id=row.user_id,
+            after={"family_id": row.family_id},
+        )
+        return SessionRevoked(
+            Unauthorized("This session was ended because a refresh token was reused",
+                         code="refresh_token_reused")
+        )
 
     async def logout(self, refresh_token: str, caller: CurrentUser | None) -> None:
         """Revoke the refresh token's family and the caller's access token; idempotent."""
