@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from .conftest import api_client
+from .test_screenshots import save
 
 LOAD_MS = 10_000
 
@@ -40,6 +41,7 @@ def test_deactivating_the_last_admin_is_refused_and_explained(qtbot, signed_in):
     qtbot.waitUntil(screen.message.isVisible, timeout=LOAD_MS)
     assert "last active admin" in screen.message.text
     assert "Make another user an admin first" in screen.message.text
+    save(screen.window(), "admin_users_last_admin_refused")
 
 
 def test_demoting_the_last_admin_is_refused_inside_the_role_dialog(qtbot, signed_in):
@@ -51,6 +53,7 @@ def test_demoting_the_last_admin_is_refused_inside_the_role_dialog(qtbot, signed
     click(qtbot, dialog.ok_button)
     qtbot.waitUntil(lambda: dialog.form.general_error() != "", timeout=LOAD_MS)
     assert "last active admin" in dialog.form.general_error()
+    save(dialog, "admin_role_dialog_refused")
     assert dialog.isVisible()
 
 

@@ -15,6 +15,7 @@ from fllc_desktop.api.tokens import Tokens
 from fllc_desktop.qt.event_stream import StreamState
 
 from .conftest import api_client, sign_in, start_server
+from .test_screenshots import save
 
 LOAD_MS = 10_000
 
@@ -71,6 +72,7 @@ def test_a_stopped_server_shows_the_offline_banner_not_dialogs_and_recovers(qtbo
         boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
         assert not boxes
         assert not shell.notice_banner.isVisible()
+        save(app.window, "viewer_offline")
         server.start()  # same port, same data: a server restart
         qtbot.waitUntil(lambda: not shell.offline_banner.isVisible(), timeout=40_000)
         qtbot.waitUntil(lambda: app.events.state is StreamState.CONNECTED, timeout=40_000)

@@ -178,7 +178,7 @@ class MainWindow(QMainWindow):
             return "signed out"  # nothing has been asked of the server yet
         if self._gateway.state is ConnectionState.OFFLINE:
             return ConnectionState.OFFLINE.value
-        if self._events.state in (StreamState.RECONNECTING, StreamState.CONNECTING):
+        if self._events.state is StreamState.RECONNECTING:
             return ConnectionState.RECONNECTING.value
         return ConnectionState.ONLINE.value
 

@@ -151,6 +151,9 @@ class ProductDialog(QDialog):
     def show_errors(self, errors: dict[str, list[str]], general: str = "") -> None:
         self.set_busy(False)
         self.form.show_errors(errors, general)
+        if not errors:
+            self.save_button.setFocus()  # it lost the focus while disabled
+        self.adjustSize()
 
     def rebase(self, current: JsonObject) -> None:
         """Keep the user's changes but base them on the server's newer version."""

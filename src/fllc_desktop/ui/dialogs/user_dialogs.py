@@ -30,12 +30,14 @@ class FormDialog(QDialog):
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(ok_text)
         self.ok_button.setObjectName(f"{name}_ok")
+        self.ok_button.setDefault(True)
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setObjectName(f"{name}_cancel")
         self.buttons.accepted.connect(self.on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
         layout.addWidget(self.buttons)
+        self.setMinimumWidth(440)
         self._ok_text = ok_text
 
     def values(self) -> JsonObject:
@@ -62,6 +64,9 @@ class FormDialog(QDialog):
     def show_errors(self, errors: dict[str, list[str]], general: str = "") -> None:
         self.set_busy(False)
         self.form.show_errors(errors, general)
+        if not errors:
+            self.ok_button.setFocus()  # it lost the focus while disabled
+        self.adjustSize()  # room for the explanation
 
 
 def _role_box(name: str, parent: QWidget, current: str = Role.STAFF.value) -> QComboBox:
