@@ -172,7 +172,11 @@ async def test_every_movement_leaves_its_log_audit_and_change_rows(
         },
     )
 
-    assert _statuses(await push(manager, *intakes, transfer)) == ["applied"] * 5
+    response = await push(manager, *intakes, transfer)
+
+    assert _statuses(response) == ["applied"] * 5
+    results = [r["result"] for r in response.json()["results"]]
+    answered = [r["movement"]["id"] for r in results[:4]] + [m["id"] for m in results[4]["movements"]]
 
     async with app.state.fllc.db.sessions() as session:
         movements = (await session.scalars(select(InventoryMovement).order_by(InventoryMovement.id))).all()
@@ -180,6 +184,8 @@ async def test_every_movement_leaves_its_log_audit_and_change_rows(
         changes = (await session.scalars(select(Change).order_by(Change.seq))).all()
     op_ids = [op["op_id"] for op in intakes] + [transfer["op_id"]] * 2
     assert [m.op_id for m in movements] == op_ids
+    assert answered == [m.id for m in movements]
+    assert [m.delta for m in movements] == [1, 2, 3, 4, -2, 2]
     assert [(a.action, a.after["movement_id"]) for a in audit] == [
         ("stock.intake", m.id) for m in movements[:4]
     ] + [("stock.transfer", m.id) for m in movements[4:]]

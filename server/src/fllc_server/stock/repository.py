@@ -298,14 +298,7 @@ class StockRepository:
 
     async def insert_movements(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Multi-row INSERT into inventory_log; the new ids in the order of `rows`."""
-        if not rows:
-            return []
-        result = await self.session.execute(
-            # Core (the table, not the mapped class): no ORM bulk bookkeeping per row.
-            insert(_MOVEMENTS).returning(_MOVEMENTS.c.id, sort_by_parameter_order=True),
-            list(rows),
-        )
-        return [int(movement_id) for movement_id in result.scalars()]
+        return await self._insert_returning_keys(_MOVEMENTS, _MOVEMENTS.c.id, rows)
 
     async def insert_audit_entries(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
@@ -313,13 +306,23 @@ class StockRepository:
 
     async def insert_changes(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Multi-row INSERT into change_log; the new seqs in the order of `rows`."""
+        return await self._insert_returning_keys(_CHANGES, _CHANGES.c.seq, rows)
+
+    async def _insert_returning_keys(
+        self, table: Table, key: ColumnElement[int], rows: Sequence[dict[str, Any]]
+    ) -> list[int]:
+        """Multi-row INSERT (Core: no ORM bookkeeping per row) returning the new keys in the
+        order of `rows`. Auto-increment keys grow in insertion order — within a statement and
+        across one transaction's statements (InnoDB's auto-inc counter; SQLite's rowid under
+        the database write lock) — so the keys sorted are the rows' keys. (Asking SQLAlchemy
+        for `sort_by_parameter_order` makes it insert one row per statement on SQLite.)"""
         if not rows:
             return []
-        result = await self.session.execute(
-            insert(_CHANGES).returning(_CHANGES.c.seq, sort_by_parameter_order=True),
-            list(rows),
-        )
-        return [int(seq) for seq in result.scalars()]
+        result = await self.session.execute(insert(table).returning(key), list(rows))
+        keys = sorted(int(value) for value in result.scalars())
+        if len(keys) != len(rows):  # pragma: no cover - a driver dropping RETURNING rows
+            raise RuntimeError(f"inserted {len(rows)} rows into {table.name}, got {len(keys)} keys")
+        return keys
 
     def _dialect(self) -> str:
         return self.session.get_bind().dialect.name
