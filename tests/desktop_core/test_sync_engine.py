@@ -18,6 +18,7 @@ from fllc_desktop.api.errors import (
     RateLimitedError,
     ServerError,
     UnauthorizedError,
+    ValidationError,
 )
 from fllc_desktop.api.models import Change, ChangeBatch, OpAnswer
 from fllc_desktop.domain.commands import Command, CommandKind
@@ -38,10 +39,13 @@ class FakeServer:
     refuse: dict[str, tuple[str, dict[str, Any] | None]] = field(default_factory=dict)
     failures: list[Exception] = field(default_factory=list)
     unanswered: set[str] = field(default_factory=set)
+    malformed: dict[str, str] = field(default_factory=dict)  # op_id → the sub-field the server rejects
+    name_the_op: bool = True  # False: a 400 whose details name no op (an older or odder server)
 
     def push(self, device_id: str, ops: Sequence[Command]) -> list[OpAnswer]:
         self._maybe_fail()
         self.pushes.append([str(op.op_id) for op in ops])
+        self._refuse_malformed(ops)
         return [self._answer(str(op.op_id)) for op in ops if str(op.op_id) not in self.unanswered]
 
     def changes(self, since: int | None, limit: int) -> ChangeBatch:
@@ -63,6 +67,26 @@ class FakeServer:
             return OpAnswer(op_id, "duplicate")
         self.applied.append(op_id)
         return OpAnswer(op_id, "applied", result={"ok": True})
+
+    def _refuse_malformed(self, ops: Sequence[Command]) -> None:
+        """Like the real server: one bad op refuses the whole batch with 400, naming ``ops.N``."""
+        details = [
+            {
+                "field": f"ops.{index}.{self.malformed[str(op.op_id)]}" if self.name_the_op else None,
+                "message": "Input should be a valid integer",
+                "type": "int_parsing",
+            }
+            for index, op in enumerate(ops)
+            if str(op.op_id) in self.malformed
+        ]
+        if details:
+            raise ValidationError(
+                "The batch is not valid; nothing was applied",
+                field_errors={},
+                status=400,
+                code="validation_error",
+                details=details,
+            )
 
     def _maybe_fail(self) -> None:
         if self.failures:
@@ -139,6 +163,46 @@ def test_rejected_and_conflicting_ops_go_to_needs_attention(
     assert waiting[1].current == {"id": 3, "name": "Y", "version": 2}
     assert engine.status.needs_attention == 2
     assert engine.status.pending == 0
+
+
+def test_a_batch_refused_for_one_malformed_op_sets_that_op_aside_and_pushes_the_rest(
+    outbox: Outbox, catalog: CatalogReplica, sam: OpOwner
+) -> None:
+    ops = [intake(n) for n in range(1, 6)]
+    for command in ops:
+        outbox.enqueue(sam, command)
+    bad = ops[2]
+    server = FakeServer(malformed={str(bad.op_id): "payload.quantity"})
+    engine = make_engine(server, outbox, catalog, sam)
+    report = engine.sync_once()
+    assert report.error is None
+    assert (report.settled, report.needs_attention) == (4, 1)
+    assert server.applied == [str(op.op_id) for op in ops if op is not bad]
+    assert len(server.pushes) == 2  # the whole batch (refused), then the four good ones
+    (waiting,) = outbox.needs_attention(sam)
+    assert waiting.command == bad
+    assert (waiting.answer_status, waiting.error_code) == ("rejected", "validation_error")
+    assert waiting.error_message is not None
+    assert "payload.quantity: Input should be a valid integer" in waiting.error_message
+    assert engine.status.connectivity is Connectivity.ONLINE
+    assert (engine.status.pending, engine.status.needs_attention) == (0, 1)
+
+
+def test_a_refused_batch_that_names_no_op_is_pushed_one_op_at_a_time(
+    outbox: Outbox, catalog: CatalogReplica, sam: OpOwner
+) -> None:
+    ops = [intake(n) for n in range(1, 5)]
+    for command in ops:
+        outbox.enqueue(sam, command)
+    server = FakeServer(malformed={str(ops[1].op_id): "payload.quantity"}, name_the_op=False)
+    report = make_engine(server, outbox, catalog, sam).sync_once()
+    assert (report.settled, report.needs_attention) == (3, 1)
+    assert server.pushes[1:] == [[str(op.op_id)] for op in ops]
+    (waiting,) = outbox.needs_attention(sam)
+    assert waiting.command == ops[1]
+    assert waiting.error_message is not None
+    assert "The batch is not valid" in waiting.error_message
+    assert outbox.pending(sam) == []
 
 
 def test_an_op_without_an_answer_stays_pending(outbox: Outbox, catalog: CatalogReplica, sam: OpOwner) -> None:

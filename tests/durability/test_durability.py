@@ -13,8 +13,10 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ import pytest
 
 from fllc_desktop.api.errors import ApiError, OfflineError
 from fllc_desktop.api.models import ChangeBatch, OpAnswer
-from fllc_desktop.domain.commands import Command
+from fllc_desktop.domain.commands import Command, CommandKind
 from fllc_desktop.store import OpState
 from fllc_desktop.sync import SyncEngine
 
@@ -244,3 +246,38 @@ def test_ops_of_a_user_who_lost_stock_intake_while_offline_are_rejected_and_wait
     for product in stock.products:
         assert server_movements(admin, product["id"]) == []
     assert quantities(admin, stock) == before
+
+
+# ---------------------------------------------------------------------- a malformed op in a batch
+
+
+def test_one_malformed_op_in_a_batch_waits_in_needs_attention_and_the_rest_are_applied(
+    server: ServerProcess, admin: Any, tablet: Tablet
+) -> None:
+    """The server refuses a whole push with 400 for one op it cannot read (``ops.N.payload...``);
+    the client sets that op aside with the server's reason and the queue keeps moving."""
+    stock, _user = prepared_tablet(server, admin, tablet)
+    before = quantities(admin, stock)
+    made = scan_many(tablet, stock, 12, seed=5)
+    assert tablet.owner is not None
+    product, location = stock.products[0], stock.location
+    malformed = Command(  # as an older or buggy client version might have stored it
+        uuid.uuid4(),
+        CommandKind.STOCK_INTAKE,
+        {"product_id": product["id"], "quantity": "a dozen", "location_id": location["id"]},
+        datetime.now(UTC),
+    )
+    tablet.store.outbox.enqueue(tablet.owner, malformed)
+    made.update(scan_many(tablet, stock, 12, seed=6))
+    engine = tablet.engine(batch_size=50)
+    report = engine.sync_once()
+    assert report.error is None
+    assert (report.settled, report.needs_attention) == (24, 1)
+    assert_server_has_exactly(admin, stock, made, before)
+    assert tablet.desk is not None
+    (waiting,) = tablet.desk.needs_attention()
+    assert waiting.command.op_id == malformed.op_id
+    assert (waiting.answer_status, waiting.error_code) == ("rejected", "validation_error")
+    assert waiting.error_message is not None
+    assert "payload.quantity" in waiting.error_message
+    assert engine.refresh_counts().pending == 0

@@ -8,6 +8,7 @@ ops, the cursor) is in the local store, so a restart simply resumes.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from fllc_desktop.api.errors import (
     OfflineError,
     RateLimitedError,
     UnauthorizedError,
+    ValidationError,
 )
 from fllc_desktop.api.models import ChangeBatch, OpAnswer
 from fllc_desktop.domain.commands import Command
@@ -173,10 +175,34 @@ class SyncEngine:
         return settled, attention
 
     def _push_batch(self, batch: list[OutboxEntry]) -> list[OpOutcome]:
-        answers = self._transport.push(self.device_id, [entry.command for entry in batch])
+        try:
+            answers = self._transport.push(self.device_id, [entry.command for entry in batch])
+        except ValidationError as exc:
+            return self._push_around_invalid(batch, exc)
         sent = {str(entry.command.op_id) for entry in batch}
         outcomes = [_outcome(answer) for answer in answers if answer.op_id in sent]
         return [o for o in outcomes if o.settles or o.needs_attention]
+
+    def _push_around_invalid(self, batch: list[OutboxEntry], exc: ValidationError) -> list[OpOutcome]:
+        """The server refused the whole batch (400) for some op in it: set the op(s) it names aside
+        for a person (never dropped) and push the rest. When it names none, push one op at a time,
+        so that only the op the server cannot read waits."""
+        reasons = invalid_ops(exc, len(batch))
+        if not reasons and len(batch) == 1:
+            reasons = {0: exc.message}
+        if not reasons:
+            log.warning("the server refused a batch of %d ops without naming one: isolating", len(batch))
+            return [outcome for entry in batch for outcome in self._push_batch([entry])]
+        refused = [_invalid(batch[index], reason) for index, reason in sorted(reasons.items())]
+        for entry, outcome in zip((batch[i] for i in sorted(reasons)), refused, strict=True):
+            log.warning(
+                "op %s (%s) refused as invalid: %s",
+                entry.command.op_id,
+                entry.command.kind,
+                outcome.error_message,
+            )
+        rest = [entry for index, entry in enumerate(batch) if index not in reasons]
+        return refused + (self._push_batch(rest) if rest else [])
 
     # ------------------------------------------------------------------ pull
 
@@ -208,6 +234,34 @@ def _outcome(answer: OpAnswer) -> OpOutcome:
         error_code=_text(error.get("code")),
         error_message=_text(error.get("message")),
         current=answer.current,
+    )
+
+
+_OP_FIELD = re.compile(r"^ops\.(\d+)(?:\.(.*))?$")
+
+
+def invalid_ops(exc: ValidationError, batch_size: int) -> dict[int, str]:
+    """``{index in the batch: the server's reason}`` from a 400's ``details[].field`` such as
+    ``ops.3.payload.quantity`` (several problems of one op are joined)."""
+    reasons: dict[int, list[str]] = {}
+    for detail in exc.details:
+        if not isinstance(detail, dict):
+            continue
+        found = _OP_FIELD.match(str(detail.get("field") or ""))
+        if found is None or int(found.group(1)) >= batch_size:
+            continue
+        message = str(detail.get("message") or exc.message)
+        where = found.group(2)
+        reasons.setdefault(int(found.group(1)), []).append(f"{where}: {message}" if where else message)
+    return {index: "; ".join(parts) for index, parts in reasons.items()}
+
+
+def _invalid(entry: OutboxEntry, reason: str) -> OpOutcome:
+    return OpOutcome(
+        op_id=entry.command.op_id,
+        status="rejected",
+        error_code="validation_error",
+        error_message=f"The server cannot accept this change: {reason}",
     )
 
 
