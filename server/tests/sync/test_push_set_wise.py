@@ -319,6 +319,27 @@ async def test_a_refused_op_may_apply_later_in_the_same_batch(
     assert await on_hand(manager, warehouse.widget) == 5
 
 
+async def test_an_op_id_refused_then_applied_with_another_payload_records_the_applied_one(
+    push, ops, auth_headers, warehouse, on_hand
+) -> None:
+    manager = await auth_headers("manager")
+    refused = ops.make(
+        "stock.transfer",
+        {"product_id": warehouse.widget, "from_location_id": warehouse.main,
+         "to_location_id": warehouse.back, "quantity": 4},
+    )  # fmt: skip
+    applied = {**ops.intake(warehouse.widget, 5), "op_id": refused["op_id"]}
+
+    first = await push(manager, refused, applied)
+    again = await push(manager, applied, refused)
+
+    assert _statuses(first) == ["rejected", "applied"]
+    assert _statuses(again) == ["duplicate", "rejected"]
+    assert again.json()["results"][0]["result"] == first.json()["results"][1]["result"]
+    assert again.json()["results"][1]["error"]["code"] == "idempotency_key_reused"
+    assert await on_hand(manager, warehouse.widget) == 5
+
+
 async def test_one_op_id_with_two_payloads_in_a_batch_applies_the_first(
     push, ops, auth_headers, warehouse, on_hand
 ) -> None:

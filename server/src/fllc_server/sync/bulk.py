@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from fllc_server.state import AppState
     from fllc_server.sync.service import Command
 
+
 class PushBusy(Conflict):
     """The push lost a race with concurrent writes (another request committed some of its
     op_ids first, or the database chose it as a deadlock victim): its transaction is rolled
