@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from fllc_desktop.api.connection import ServerConnection
@@ -63,7 +64,9 @@ class PurchaseOrdersApi:
         params = {"supplier_id": supplier_id}
         return Page.from_wire(self._connection.call("GET", f"{PURCHASE_ORDERS}/suggestions", params=params))
 
-    def accept_suggestions(self, *, supplier_ids: list[int] | None = None) -> list[JsonObject]:
+    def accept_suggestions(
+        self, *, supplier_ids: builtins.list[int] | None = None
+    ) -> builtins.list[JsonObject]:
         """One draft purchase order per supplier from the current suggestions."""
         body = {"supplier_ids": supplier_ids} if supplier_ids else {}
         answer = self._connection.call("POST", f"{PURCHASE_ORDERS}/suggestions/accept", json=body)
