@@ -52,10 +52,13 @@ class DesktopApp:
     scanning: ScanServices | None = None
 
     def shutdown(self) -> None:
+        """Quiet everything that could still reach the server, then close the client: nothing is
+        sent afterwards (no "client has been closed" from a thread that was still running)."""
+        self.gateway.close()  # answers still on their way build no screens and start no sync
         self.events.stop()
         if self.scanning is not None:
-            self.scanning.shutdown()
-        self.runner.wait_for_done()
+            self.scanning.shutdown()  # the sync thread is stopped and joined
+        self.runner.wait_for_done()  # calls already running finish while the client is open
         self.client.close()
 
 

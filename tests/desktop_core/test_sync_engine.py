@@ -388,6 +388,28 @@ def test_the_run_loop_waits_with_backoff_and_stops(
     assert outbox.counts(sam).pending == 0
 
 
+def test_a_stop_during_a_round_starts_no_further_request(
+    outbox: Outbox, catalog: CatalogReplica, sam: OpOwner
+) -> None:
+    for n in range(1, 7):
+        outbox.enqueue(sam, intake(n))
+    stop = threading.Event()
+
+    class StopsAfterFirstBatch(FakeServer):
+        def push(self, device_id: str, ops: Sequence[Command]) -> list[OpAnswer]:
+            stop.set()  # the app shuts down while the first batch is on its way
+            return super().push(device_id, ops)
+
+        def changes(self, since: int | None, limit: int) -> ChangeBatch:
+            raise AssertionError("pulled after the stop")
+
+    server = StopsAfterFirstBatch()
+    engine = make_engine(server, outbox, catalog, sam, batch_size=2)
+    engine.run_until_stopped(stop)
+    assert len(server.pushes) == 1
+    assert outbox.counts(sam).pending == 4  # the rest waits for the next start
+
+
 def test_gone_even_from_scratch_is_reported_not_looped(
     outbox: Outbox, catalog: CatalogReplica, sam: OpOwner
 ) -> None:

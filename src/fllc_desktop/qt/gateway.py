@@ -68,6 +68,7 @@ class Gateway(QObject):
         self._probe_timer = QTimer(self)
         self._probe_timer.setSingleShot(True)
         self._probe_timer.timeout.connect(self.on_probe_timer_timeout)
+        self._closed = False
 
     @property
     def state(self) -> ConnectionState:
@@ -106,7 +107,16 @@ class Gateway(QObject):
         """The user chose to sign out instead of signing in again."""
         self._waiting_for_sign_in.clear()
 
+    def close(self) -> None:
+        """The app is shutting down: send nothing more, and drop the answers still on their way
+        (a sign-in answered after shutdown must not build screens that ask the server again)."""
+        self._closed = True
+        self._probe_timer.stop()
+        self._waiting_for_sign_in.clear()
+
     def _send(self, pending: PendingCall) -> None:
+        if self._closed:
+            return
         pending.attempts += 1
         self._runner.start(
             pending.call,
@@ -115,11 +125,15 @@ class Gateway(QObject):
         )
 
     def _on_returned(self, pending: PendingCall, result: Any) -> None:
+        if self._closed:
+            return
         self._set_state(ConnectionState.ONLINE)
         if pending.owner_alive():
             pending.on_done(result)
 
     def _on_errored(self, pending: PendingCall, exc: Exception) -> None:
+        if self._closed:
+            return
         if not isinstance(exc, ApiError):
             raise exc  # our bug, not the server's answer: crash loudly
         if isinstance(exc, OfflineError):
@@ -161,13 +175,19 @@ class Gateway(QObject):
             self._probe_timer.start(self._probe_delay)
 
     def on_probe_timer_timeout(self) -> None:
+        if self._closed:
+            return
         self._runner.start(self._probe, self._on_probe_returned, self._on_probe_errored)
 
     def _on_probe_returned(self, _result: object) -> None:
+        if self._closed:
+            return
         self._probe_delay = PROBE_FIRST_DELAY_MS
         self._set_state(ConnectionState.ONLINE)
 
     def _on_probe_errored(self, exc: Exception) -> None:
+        if self._closed:
+            return
         if not isinstance(exc, OfflineError):
             self._set_state(ConnectionState.ONLINE)  # it answered, even if not with 200
             return

@@ -86,6 +86,7 @@ class SyncEngine:
         self.pull_limit = pull_limit
         self.idle_interval = idle_interval
         self._board = StatusBoard()
+        self._stop = threading.Event()  # run_until_stopped's: no new request once it is set
 
     # ------------------------------------------------------------------ status
 
@@ -119,7 +120,9 @@ class SyncEngine:
         return report
 
     def run_until_stopped(self, stop: threading.Event) -> None:
-        """The sync thread's loop: a round, then wait (backing off after a failure)."""
+        """The sync thread's loop: a round, then wait (backing off after a failure). Once ``stop``
+        is set no new request is started (a round ends between batches and pages)."""
+        self._stop = stop
         while not stop.is_set():
             report = self.sync_once()
             if stop.is_set():
@@ -164,7 +167,7 @@ class SyncEngine:
 
     def _push_all(self) -> tuple[int, int]:
         settled = attention = 0
-        while batch := self._outbox.pending(self.owner, limit=self.batch_size):
+        while not self._stop.is_set() and (batch := self._outbox.pending(self.owner, limit=self.batch_size)):
             outcomes = self._push_batch(batch)
             if not outcomes:
                 break  # the server answered for none of them: try again next round
@@ -175,6 +178,8 @@ class SyncEngine:
         return settled, attention
 
     def _push_batch(self, batch: list[OutboxEntry]) -> list[OpOutcome]:
+        if self._stop.is_set():
+            return []
         try:
             answers = self._transport.push(self.device_id, [entry.command for entry in batch])
         except ValidationError as exc:
@@ -208,7 +213,7 @@ class SyncEngine:
 
     def _pull_all(self) -> tuple[int, bool]:
         since, applied, resynced = self._catalog.cursor(), 0, False
-        while True:
+        while not self._stop.is_set():
             try:
                 batch = self._transport.changes(since, self.pull_limit)
             except GoneError:
@@ -223,6 +228,7 @@ class SyncEngine:
             if not batch.has_more or not batch.changes or batch.cursor == since:
                 return applied, resynced
             since = batch.cursor
+        return applied, resynced
 
 
 def _outcome(answer: OpAnswer) -> OpOutcome:

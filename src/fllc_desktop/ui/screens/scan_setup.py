@@ -10,6 +10,7 @@ message with "Try again" where the scan screens would be — never a crash loop.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import uuid
@@ -45,6 +46,8 @@ from fllc_desktop.ui.widgets.scan_sync_status import SyncStatusWidget
 if TYPE_CHECKING:
     from fllc_desktop.qt.event_stream import EventStream
     from fllc_desktop.qt.services import SessionService
+
+log = logging.getLogger(__name__)
 
 DATA_DIR_ENV = "FLLC_CLIENT_DATA_DIR"
 ATTENTION_KEY = "sync_attention"
@@ -119,6 +122,7 @@ class ScanServices(QObject):
         self.problem: tuple[str, str] | None = None
         self._desk: ScanDesk | None = None
         self.status_widget: SyncStatusWidget | None = None
+        self._shut_down = False
         self.open_store()
 
     # ------------------------------------------------------------------ the local store
@@ -153,7 +157,7 @@ class ScanServices(QObject):
     # ------------------------------------------------------------------ sign-in and out
 
     def on_session_sig_signed_in(self, user: CurrentUser) -> None:
-        if self.store is None:
+        if self.store is None or self._shut_down:
             return
         owner = self.owner_of(user)
         engine = self.sync.engine
@@ -200,7 +204,10 @@ class ScanServices(QObject):
             )
 
     def shutdown(self) -> None:
-        self.sync.stop()
+        """Stop and join the sync thread (it never starts again), then close the local store."""
+        self._shut_down = True
+        if not self.sync.stop():
+            log.warning("the sync thread did not end in time; it sends nothing more")
         if self.store is not None:
             self.store.close()
 
