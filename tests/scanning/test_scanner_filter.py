@@ -7,10 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QVBoxLayout, QWidget
 
 from fllc_desktop.qt.scanner_filter import ScannerEventFilter
 from fllc_desktop.scanning.wedge import WedgeSettings
+from fllc_desktop.ui.screens.sign_in import ReauthDialog
 
 pytestmark = pytest.mark.gui
 
@@ -181,3 +182,57 @@ def test_settings_are_honoured(qtbot, qapp, clock) -> None:
     event_filter.uninstall(qapp)
     assert scans == ["AB"]
     assert field.text() == "CD"
+
+
+# ------------------------------------------------------------------ dialogs over the scan screen
+
+
+def test_fast_typing_in_a_modal_dialogs_field_reaches_the_field_not_the_scan_target(
+    qtbot, screen, scanner_filter, clock
+) -> None:
+    dialog = ReauthDialog("http://warehouse.test", "sam", screen)  # the session ended mid-shift
+    qtbot.addWidget(dialog)
+    dialog.open()
+    qtbot.waitExposed(dialog)
+    password = dialog.form.password
+    password.setFocus()
+    with qtbot.waitSignal(dialog.form.sig_sign_in_requested) as requested:
+        type_keys(qtbot, password, clock, "sam-pass-1\r", SCANNER_GAP)  # a fast typist, or a password manager
+    assert requested.args == ["sam", "sam-pass-1"]
+    assert password.text() == "sam-pass-1"
+    assert screen.scans == []
+    assert scanner_filter.queued_scans == ()
+    assert not scanner_filter.detector.holding
+
+
+def test_a_scan_while_a_modal_question_is_open_waits_for_the_screen(
+    qtbot, screen, scanner_filter, clock
+) -> None:
+    box = QMessageBox(QMessageBox.Icon.Warning, "More than ordered", "Receive anyway?", parent=screen)
+    box.addButton("Receive anyway", QMessageBox.ButtonRole.AcceptRole)
+    no = box.addButton("Do not receive", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(no)
+    qtbot.addWidget(box)
+    box.open()
+    qtbot.waitExposed(box)
+    type_keys(qtbot, no, clock, "4006381333931\r", SCANNER_GAP)
+    assert box.isVisible()  # the scan's Enter did not answer the question
+    assert screen.scans == []
+    assert scanner_filter.queued_scans == ("4006381333931",)
+    box.done(0)
+    qtbot.waitUntil(lambda: screen.scans == ["4006381333931"])
+    assert scanner_filter.queued_scans == ()
+
+
+def test_a_person_can_answer_a_modal_question_with_the_keyboard(qtbot, screen, scanner_filter, clock) -> None:
+    box = QMessageBox(QMessageBox.Icon.Question, "Undo the last scan?", "", parent=screen)
+    box.addButton(QMessageBox.StandardButton.Yes)
+    no = box.addButton(QMessageBox.StandardButton.No)
+    box.setDefaultButton(no)
+    qtbot.addWidget(box)
+    box.open()
+    qtbot.waitExposed(box)
+    with qtbot.waitSignal(box.finished):
+        type_keys(qtbot, no, clock, "\r", HUMAN_GAP)
+    assert box.clickedButton() is no
+    assert screen.scans == []

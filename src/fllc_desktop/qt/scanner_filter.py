@@ -11,6 +11,14 @@ key is held back until the detector knows what it is:
 Held keys are released as typing when no key follows within the detector's gap (a single-shot
 timer), or at once when a key with no text (arrows, Backspace, shortcuts) arrives.
 
+Scans go to the scan target only while nothing covers it. Under a modal dialog or a popup:
+
+* keys sent to a text field (the "sign in again" password, a dialog's search box) are never held
+  or taken: whatever is typed, however fast, reaches the field, and Enter reaches the dialog;
+* elsewhere (a question with buttons has the focus) a scan is still recognised — so its Enter does
+  not answer the question — and is queued for the screen, which gets it when the dialog has closed;
+  a person's keys are replayed to the dialog as usual.
+
 Limitation: timestamps are taken when Qt delivers the event. If the GUI thread stalls for longer
 than the gap in the middle of a scan, the release timer may fire before the rest of the scan is
 delivered and let the first characters through.
@@ -26,7 +34,15 @@ from dataclasses import dataclass
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 
 from fllc_desktop.scanning.wedge import ENTER, TAB, Keystroke, Verdict, WedgeDetector, WedgeSettings
 
@@ -43,6 +59,7 @@ _MODIFIER_KEYS = frozenset(
 )
 _TERMINATOR_KEYS = {Qt.Key.Key_Return: ENTER, Qt.Key.Key_Enter: ENTER, Qt.Key.Key_Tab: TAB}
 _GROUP_SEPARATOR = "\x1d"
+_QUEUE_CHECK_MS = 50  # how often queued scans look whether the dialog over the screen has closed
 
 
 @dataclass(frozen=True)
@@ -53,6 +70,17 @@ class _HeldKey:
     key: int
     modifiers: Qt.KeyboardModifier
     text: str
+
+
+def _obstruction() -> QWidget | None:
+    """The modal dialog or popup in front of every window, if any."""
+    return QApplication.activeModalWidget() or QApplication.activePopupWidget()
+
+
+def _takes_text(widget: QWidget) -> bool:
+    if isinstance(widget, QComboBox):
+        return widget.isEditable()
+    return isinstance(widget, QLineEdit | QTextEdit | QPlainTextEdit | QAbstractSpinBox)
 
 
 def _is_control_shortcut(event: QKeyEvent) -> bool:
@@ -86,6 +114,10 @@ class ScannerEventFilter(QObject):
         self._release_timer.setSingleShot(True)
         self._release_timer.setInterval(math.ceil(self._detector.settings.max_gap_ms) + 1)
         self._release_timer.timeout.connect(self.release_pending_keys)
+        self._queued: list[str] = []  # scans made while a dialog covered the screen
+        self._queue_timer = QTimer(self)
+        self._queue_timer.setInterval(_QUEUE_CHECK_MS)
+        self._queue_timer.timeout.connect(self.deliver_queued_scans)
 
     @property
     def detector(self) -> WedgeDetector:
@@ -106,6 +138,19 @@ class ScannerEventFilter(QObject):
         if target is not None:
             self.sig_scanned.connect(target)
 
+    @property
+    def queued_scans(self) -> tuple[str, ...]:
+        return tuple(self._queued)
+
+    def deliver_queued_scans(self) -> None:
+        """Hand the scans made under a dialog to the screen, in order, once nothing covers it."""
+        if _obstruction() is not None:
+            return
+        self._queue_timer.stop()
+        queued, self._queued = self._queued, []
+        for code in queued:
+            self._deliver(code)
+
     def release_pending_keys(self) -> None:
         """No key followed in time: the held keys were typed by a person; deliver them."""
         self._release_timer.stop()
@@ -122,6 +167,9 @@ class ScannerEventFilter(QObject):
     def _on_key_press(self, receiver: QWidget, event: QKeyEvent) -> bool:
         key = Qt.Key(event.key())
         if key in _MODIFIER_KEYS:
+            return False
+        if _takes_text(receiver) and _obstruction() is not None:
+            self.release_pending_keys()  # typing in a dialog's field: never held, never a scan
             return False
         text = self._scan_text(key, event)
         if text is None:
@@ -156,6 +204,14 @@ class ScannerEventFilter(QObject):
         return verdict.swallow
 
     def _emit_scan(self, code: str) -> None:
+        if self._queued or _obstruction() is not None:
+            self._queued.append(code)  # for the screen, once the dialog over it has closed
+            self._queue_timer.start()
+            self.deliver_queued_scans()
+            return
+        self._deliver(code)
+
+    def _deliver(self, code: str) -> None:
         if self._target is None:
             self.sig_scan_without_target.emit(code)
         self.sig_scanned.emit(code)
