@@ -87,8 +87,10 @@ def fill_catalog(store: LocalStore, count: int) -> list[str]:
 def bench_scan_to_feedback(scans: int) -> None:
     from PySide6.QtWidgets import QApplication
 
+    from fllc_desktop.qt.pyside_compat import protect_singletons_from_refcount_bugs
     from fllc_desktop.ui.screens.scan_receive import ReceiveScreen
 
+    protect_singletons_from_refcount_bugs()  # PySide6 6.12 on 3.11: thousands of emits end in bool_dealloc
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as folder:
         store, _ = LocalStore.open_or_recover(Path(folder))

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import QApplication
 from fllc_desktop.api import ApiClient
 from fllc_desktop.api.tokens import RefreshTokenVault, TokenStore
 from fllc_desktop.app import DesktopApp, build_app
-from fllc_desktop.qt.pyside_compat import protect_singletons_from_refcount_bugs
 from fllc_desktop.ui.theme import apply_theme
 
 from .server_process import (
@@ -140,7 +139,6 @@ def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture(scope="session", autouse=True)
 def themed(qapp: QApplication) -> QApplication:
-    protect_singletons_from_refcount_bugs()  # also for tests that build no app (gateway, stream)
     apply_theme(qapp)
     return qapp
 
