@@ -106,5 +106,7 @@ def build_app(
     window = MainWindow(registry, session, gateway, events, services=all_services)
     notices.sig_memory_only.connect(window.on_keyring_memory_only)
     events.sig_dropped.connect(session.refresh_me)  # probes the server and renews an expired token
-    scanning.attach(window, events, lambda key: window.shell.show_screen(key) if window.shell else None)
+    scanning.attach(
+        window, events, lambda key: window.shell.show_screen(key) if window.shell else None, gateway
+    )
     return DesktopApp(client, runner, gateway, session, events, registry, window, notices, scanning)

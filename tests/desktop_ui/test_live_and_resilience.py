@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from fllc_desktop.api.tokens import Tokens
 from fllc_desktop.qt.event_stream import StreamState
@@ -264,3 +264,41 @@ def test_tab_moves_through_the_sign_in_form_in_reading_order(qtbot, make_app):
         order.append(QApplication.focusWidget().objectName())
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
     assert order == ["signin_username", "signin_password", "signin_submit"]
+
+
+def test_the_connection_label_and_the_sync_status_agree_when_the_server_stops(qtbot, make_app, tmp_path):
+    server = start_server(tmp_path / "own-server")
+    try:
+        app = make_app(server.url)
+        sign_in(qtbot, app, "staff")
+        app.window.shell.show_screen("scan_receive")  # local only: no screen asks the server
+        sync = app.window.findChild(QLabel, "sync_status_connection")
+        connection = app.window.status_connection
+        qtbot.waitUntil(lambda: sync.text() == "Sync: up to date", timeout=LOAD_MS)
+        assert connection.property("state") == "online"
+        server.stop()
+        qtbot.waitUntil(lambda: connection.property("state") == "offline", timeout=20_000)
+        assert sync.property("state") == "offline"
+        assert sync.text().startswith("Sync: offline")
+        server.start()
+        qtbot.waitUntil(lambda: connection.property("state") == "online", timeout=40_000)
+        qtbot.waitUntil(lambda: sync.text() == "Sync: up to date", timeout=20_000)  # woken, not 30 s later
+    finally:
+        server.stop()
+
+
+def test_a_sync_that_cannot_reach_the_server_turns_the_connection_label_offline(qtbot, make_app, tmp_path):
+    server = start_server(tmp_path / "own-server")
+    try:
+        app = make_app(server.url)
+        sign_in(qtbot, app, "staff")
+        app.events.stop()  # no live events and no screen requests: only the sync engine notices
+        app.window.shell.show_screen("scan_receive")
+        connection = app.window.status_connection
+        qtbot.waitUntil(lambda: app.scanning.sync.status.online, timeout=LOAD_MS)
+        server.stop()
+        app.scanning.sync.wake()
+        qtbot.waitUntil(lambda: connection.property("state") == "offline", timeout=20_000)
+        assert app.window.shell.offline_banner.isVisible()
+    finally:
+        server.stop()

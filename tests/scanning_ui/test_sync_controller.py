@@ -60,7 +60,7 @@ def test_enqueued_ops_are_pushed_off_the_gui_thread_and_the_status_follows(
             entry = staff_desk.receive(1, 3)
         qtbot.waitUntil(lambda: str(entry.command.op_id) in server.applied and not controller.status.pending)
         assert server.threads == {"fllc-sync"}
-        assert widget.connection.text() == "Sync: online"
+        assert widget.connection.text() == "Sync: up to date"
         assert widget.pending.text() == "All synced"
         assert widget.last_sync.text().startswith("Last sync")
     finally:
@@ -99,3 +99,20 @@ def test_a_stopped_engine_never_speaks_for_the_next_user(
     controller.sig_status_changed.connect(seen.append)
     first.refresh_counts()  # a late word from the old engine
     assert seen == []
+
+
+def test_the_sync_status_says_offline_when_the_app_knows_the_server_is_gone(qtbot: QtBot) -> None:
+    """The engine's last round worked half a minute ago, but the app's requests fail now: the
+    status bar must not say "online" in one place and "offline" in the other."""
+    widget = SyncStatusWidget()
+    qtbot.addWidget(widget)
+    widget.on_sync_controller_sig_status_changed(SyncStatus(connectivity=Connectivity.ONLINE))
+    assert widget.connection.text() == "Sync: up to date"
+    widget.on_connection_changed("offline")
+    assert widget.connection.text() == "Sync: offline"
+    assert widget.connection.property("state") == "offline"
+    assert "online" not in widget.connection.text()
+    widget.on_sync_controller_sig_status_changed(SyncStatus(connectivity=Connectivity.ONLINE, pending=2))
+    assert widget.connection.text() == "Sync: offline"
+    widget.on_connection_changed("online")
+    assert widget.connection.text() == "Sync: ready"

@@ -26,10 +26,12 @@ from fllc_desktop.api.errors import UnauthorizedError
 from fllc_desktop.api.models import ChangeBatch, OpAnswer
 from fllc_desktop.domain.commands import Command
 from fllc_desktop.domain.permissions import Permission
+from fllc_desktop.qt.gateway import ConnectionState, Gateway
 from fllc_desktop.qt.scanner_filter import ScannerEventFilter
 from fllc_desktop.qt.sync_controller import SyncController
 from fllc_desktop.store import DatabaseUnavailableError, LocalStore, OpOwner, RecoveryReport
 from fllc_desktop.sync import SyncEngine, SyncTransport
+from fllc_desktop.sync.status import Connectivity, SyncStatus
 from fllc_desktop.ui.screens.registry import ScreenContext, ScreenSpec
 from fllc_desktop.ui.screens.scan_count import CountScreen, StockLookup
 from fllc_desktop.ui.screens.scan_desk import ScanDesk
@@ -182,7 +184,15 @@ class ScanServices(QObject):
 
     # ------------------------------------------------------------------ the window
 
-    def attach(self, window: QMainWindow, events: EventStream, shell_screen: Callable[[str], None]) -> None:
+    def attach(
+        self,
+        window: QMainWindow,
+        events: EventStream,
+        shell_screen: Callable[[str], None],
+        gateway: Gateway | None = None,
+    ) -> None:
+        """``gateway``: the app's connection state, so that the status bar says one thing (see
+        ``_connect_connection_state``)."""
         self.session.sig_signed_in.connect(self.on_session_sig_signed_in)
         self.session.sig_signed_out.connect(self.on_session_sig_signed_out)
         events.sig_event.connect(self.sync.on_event_stream_sig_event)
@@ -194,6 +204,8 @@ class ScanServices(QObject):
         self.sync.sig_store_failed.connect(
             lambda title, text: inform(window, "scan_store_failed", title, text)
         )
+        if gateway is not None:
+            self._connect_connection_state(gateway, self.status_widget)
         if self.recovery is not None and self.recovery.summary:
             summary = self.recovery.summary
             QTimer.singleShot(
@@ -202,6 +214,27 @@ class ScanServices(QObject):
                     window, "scan_store_recovered", "The local database was repaired", summary, warning=False
                 ),
             )
+
+    def _connect_connection_state(self, gateway: Gateway, widget: SyncStatusWidget) -> None:
+        """One story in the status bar: the app's requests and the sync engine each tell the other
+        when the server stops or starts answering."""
+        widget.on_connection_changed(gateway.state.value)
+        gateway.sig_connection_changed.connect(widget.on_connection_changed)
+        gateway.sig_connection_changed.connect(self._on_gateway_connection_changed)
+        was_offline = False
+
+        def on_sync_status(status: SyncStatus) -> None:
+            nonlocal was_offline
+            offline = status.connectivity is Connectivity.OFFLINE
+            if offline and not was_offline:
+                gateway.check_connection()  # the window's label and banner follow the probe
+            was_offline = offline
+
+        self.sync.sig_status_changed.connect(on_sync_status)
+
+    def _on_gateway_connection_changed(self, state: str) -> None:
+        if state == ConnectionState.ONLINE.value:
+            self.sync.wake()  # the server is back: don't wait for the engine's backoff
 
     def shutdown(self) -> None:
         """Stop and join the sync thread (it never starts again), then close the local store."""

@@ -1,8 +1,15 @@
-"""Sync in the status bar: online or offline, how many changes wait, when sync last worked, and a
-button to the needs-attention list when the server refused something."""
+"""Sync in the status bar: whether sync is working, how many changes wait, when sync last worked,
+and a button to the needs-attention list when the server refused something.
+
+It agrees with the window's connection label (``status_connection``): both say "offline" when either
+the app's requests or the sync engine cannot reach the server (``on_connection_changed`` is given
+the gateway's state; the scan services make each side tell the other). When the engine is happy
+it says "up to date" or "ready" — "online" is the connection label's word alone.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from PySide6.QtCore import Signal
@@ -31,11 +38,20 @@ class SyncStatusWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.connection, self.pending, self.attention, self.last_sync):
             layout.addWidget(widget)
-        self.on_sync_controller_sig_status_changed(SyncStatus(connectivity=Connectivity.SIGNED_OUT))
+        self._server_reachable = True
+        self._status = SyncStatus(connectivity=Connectivity.SIGNED_OUT)
+        self.on_sync_controller_sig_status_changed(self._status)
+
+    def on_connection_changed(self, state: str) -> None:
+        """The gateway's connection state (``online``/``offline``/``reconnecting``)."""
+        self._server_reachable = state != "offline"
+        self.on_sync_controller_sig_status_changed(self._status)
 
     def on_sync_controller_sig_status_changed(self, status: SyncStatus) -> None:
-        self.connection.setText(connection_text(status))
-        self.connection.setProperty("state", status.connectivity.value)
+        self._status = status
+        shown = effective(status, server_reachable=self._server_reachable)
+        self.connection.setText(connection_text(shown))
+        self.connection.setProperty("state", shown.connectivity.value)
         self.connection.setToolTip(status.last_error or "")
         self.pending.setText(f"{status.pending} to sync" if status.pending else "All synced")
         self.pending.setProperty("pending", bool(status.pending))
@@ -47,6 +63,14 @@ class SyncStatusWidget(QWidget):
             label.style().polish(label)
 
 
+def effective(status: SyncStatus, *, server_reachable: bool) -> SyncStatus:
+    """The engine's status, made offline when the app knows the server cannot be reached (the
+    engine may have last tried it half a minute ago)."""
+    if server_reachable or status.connectivity is Connectivity.SIGNED_OUT:
+        return status
+    return replace(status, connectivity=Connectivity.OFFLINE, syncing=False)
+
+
 def connection_text(status: SyncStatus) -> str:
     if status.connectivity is Connectivity.SIGNED_OUT:
         return "Sync: signed out"
@@ -56,7 +80,7 @@ def connection_text(status: SyncStatus) -> str:
         retry = f" — retrying in {status.retry_in:.0f} s" if status.retry_in else ""
         return f"Sync: offline{retry}"
     if status.connectivity is Connectivity.ONLINE:
-        return "Sync: online"
+        return "Sync: ready" if status.pending else "Sync: up to date"
     return "Sync: starting"
 
 
