@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from fllc_desktop.api.models import Change
-from fllc_desktop.store import CatalogReplica
+from fllc_desktop.store import CatalogReplica, catalog_schema
+from fllc_desktop.store.database import split_statements
 
 
 def product(product_id: int, sku: str, name: str, barcode: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -150,14 +153,17 @@ def test_only_open_purchase_orders_are_kept_with_their_lines(catalog: CatalogRep
         "supplier_id": 2,
         "status": "submitted",
         "lines": [
-            {"id": 100, "product_id": 1, "quantity": 50, "received_quantity": 0},
-            {"id": 101, "product_id": 3, "quantity": 20, "received_quantity": 5},
+            {"id": 100, "product_id": 1, "ordered_quantity": 50, "received_quantity": 0},
+            {"id": 101, "product_id": 3, "ordered_quantity": 20, "received_quantity": 5},
         ],
     }
     catalog.apply_changes([upsert(1, "purchase_order", order)], cursor=1)
     assert [o["number"] for o in catalog.open_purchase_orders()] == ["PO-0010"]
     lines = catalog.purchase_order_lines(10)
-    assert [(line.id, line.received_quantity) for line in lines] == [(100, 0), (101, 5)]
+    assert [(line.id, line.ordered_quantity, line.received_quantity) for line in lines] == [
+        (100, 50, 0),
+        (101, 20, 5),
+    ]
     assert catalog.purchase_order_by_number("PO-0010") is not None
     catalog.apply_changes([upsert(2, "purchase_order", {**order, "status": "received"})], cursor=2)
     assert catalog.open_purchase_orders() == []
@@ -180,3 +186,33 @@ def test_the_replica_survives_reopening(tmp_path: Path) -> None:
     assert again.cursor() == 4
     assert [p.id for p in again.search_products("nut")] == [3]
     again.close()
+
+
+def test_a_version_1_replica_is_migrated_and_its_po_lines_get_the_servers_ordered_quantity(
+    tmp_path: Path,
+) -> None:
+    """Version 1 stored a ``quantity`` the server never sends (so 0); version 2 re-reads the ordered
+    and received quantities from the line it kept, without a resync."""
+    path = tmp_path / "catalog.sqlite3"
+    with sqlite3.connect(path) as raw:
+        for statement in split_statements(catalog_schema.MIGRATIONS[0]):
+            raw.execute(statement)
+        line = {"id": 100, "product_id": 1, "ordered_quantity": 12, "received_quantity": 4}
+        raw.execute(
+            "INSERT INTO purchase_orders (id, number, supplier_id, status, data) VALUES (10, 'PO-0010', 2,"
+            " 'submitted', '{}')"
+        )
+        raw.execute(
+            "INSERT INTO purchase_order_lines (id, purchase_order_id, product_id, quantity,"
+            " received_quantity, data) VALUES (100, 10, 1, 0, 0, ?)",
+            (json.dumps(line),),
+        )
+        raw.execute("PRAGMA user_version = 1")
+    raw.close()
+    replica = CatalogReplica(path)
+    try:
+        assert replica.database.scalar("PRAGMA user_version") == len(catalog_schema.MIGRATIONS) == 2
+        (migrated,) = replica.purchase_order_lines(10)
+        assert (migrated.ordered_quantity, migrated.received_quantity) == (12, 4)
+    finally:
+        replica.close()

@@ -63,7 +63,7 @@ class PurchaseOrderLineRow:
     id: int
     purchase_order_id: int
     product_id: int | None
-    quantity: int
+    ordered_quantity: int
     received_quantity: int
     data: JsonObject
 
@@ -228,7 +228,7 @@ def _upsert_line(connection: Connection, data: Mapping[str, Any]) -> None:
         "id": data["id"],
         "purchase_order_id": data["purchase_order_id"],
         "product_id": data.get("product_id"),
-        "quantity": data.get("quantity") or 0,
+        "ordered_quantity": data.get("ordered_quantity") or 0,  # the server's wire name
         "received_quantity": data.get("received_quantity") or 0,
         "data": json.dumps(dict(data)),
     }
@@ -328,7 +328,7 @@ def _line(row: RowMapping) -> PurchaseOrderLineRow:
         id=row["id"],
         purchase_order_id=row["purchase_order_id"],
         product_id=row["product_id"],
-        quantity=row["quantity"],
+        ordered_quantity=row["ordered_quantity"],
         received_quantity=row["received_quantity"],
         data=json.loads(row["data"]),
     )

@@ -57,6 +57,16 @@ MIGRATIONS = [
     CREATE INDEX purchase_order_lines_by_order ON purchase_order_lines (purchase_order_id);
     CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT);
     """,
+    # 2: a purchase order line's ordered quantity is the server's ``ordered_quantity``; version 1
+    # stored a ``quantity`` the server never sends (0). Re-read both quantities from the line kept.
+    """
+    ALTER TABLE purchase_order_lines RENAME COLUMN quantity TO ordered_quantity;
+    UPDATE purchase_order_lines SET
+        ordered_quantity = COALESCE(
+            json_extract(data, '$.ordered_quantity'), json_extract(data, '$.quantity'), 0
+        ),
+        received_quantity = COALESCE(json_extract(data, '$.received_quantity'), received_quantity);
+    """,
 ]
 
 ENTITY_TABLES = {
@@ -101,9 +111,10 @@ ON CONFLICT (id) DO UPDATE SET number = excluded.number, supplier_id = excluded.
     status = excluded.status, data = excluded.data
 """
 UPSERT_PURCHASE_ORDER_LINE = """
-INSERT INTO purchase_order_lines (id, purchase_order_id, product_id, quantity, received_quantity, data)
-VALUES (:id, :purchase_order_id, :product_id, :quantity, :received_quantity, :data)
+INSERT INTO purchase_order_lines
+    (id, purchase_order_id, product_id, ordered_quantity, received_quantity, data)
+VALUES (:id, :purchase_order_id, :product_id, :ordered_quantity, :received_quantity, :data)
 ON CONFLICT (id) DO UPDATE SET purchase_order_id = excluded.purchase_order_id,
-    product_id = excluded.product_id, quantity = excluded.quantity,
+    product_id = excluded.product_id, ordered_quantity = excluded.ordered_quantity,
     received_quantity = excluded.received_quantity, data = excluded.data
 """

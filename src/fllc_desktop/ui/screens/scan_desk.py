@@ -292,14 +292,13 @@ class ScanDesk:
 
 def _po_line(row: PurchaseOrderLineRow, pending: int) -> PoLine:
     data = row.data
-    ordered = data.get("ordered_quantity", data.get("quantity", row.quantity))
     return PoLine(
         id=row.id,
         purchase_order_id=row.purchase_order_id,
         product_id=row.product_id,
         sku=str(data.get("sku") or ""),
         name=str(data.get("name") or data.get("product_name") or f"Product {row.product_id}"),
-        ordered=int(ordered or 0),
+        ordered=row.ordered_quantity,
         received=row.received_quantity,
         pending=pending,
     )
