@@ -95,8 +95,8 @@ class AppliedOpRepository:
         # with pushes waiting on these keys), written out: compiling a thousand-row statement per
         # batch costs more than running it. Placeholders only — every value is a parameter.
         first, rest = "SELECT %s AS op_id, %s AS result", ["SELECT %s, %s"] * (len(results) - 1)
-        rows = " UNION ALL ".join([first, *rest])
-        sql = f"UPDATE applied_ops a JOIN ({rows}) AS r ON a.op_id = r.op_id SET a.result = r.result"  # noqa: S608
+        derived = " UNION ALL ".join([first, *rest])
+        sql = f"UPDATE applied_ops a JOIN ({derived}) AS r ON a.op_id = r.op_id SET a.result = r.result"  # noqa: S608
         params = [value for op_id, result in results.items() for value in (op_id, _json(result))]
         connection = await self.session.connection()
         await connection.exec_driver_sql(sql, tuple(params))
