@@ -16,13 +16,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from fllc_desktop.store.errors import StoreError
-from fllc_desktop.sync.engine import SyncEngine
 from fllc_desktop.sync.status import Connectivity, SyncStatus
+
+if TYPE_CHECKING:  # the engine and the store load after the window shows (see scan_setup)
+    from fllc_desktop.sync.engine import SyncEngine
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,8 @@ class SyncController(QObject):
     # ------------------------------------------------------------------ the sync thread
 
     def _run(self, engine: SyncEngine, stop: threading.Event) -> None:
+        from fllc_desktop.store.errors import StoreError  # loaded already: the engine uses the store
+
         try:
             engine.run_until_stopped(stop)
         except StoreError as exc:

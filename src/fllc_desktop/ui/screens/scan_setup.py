@@ -6,6 +6,11 @@ scan screens' registry entries and their wiring to the session, the event stream
 sign-out it stops, so another user on the same tablet neither pushes nor sees them. A damaged local
 database is set aside and recovered at start (the report is shown once); a locked one puts a clear
 message with "Try again" where the scan screens would be — never a crash loop.
+
+Start-up cost: the local store (SQLAlchemy), the sync engine, the barcode parser and the scan
+screens are imported only after the sign-in window is on screen — the store is opened just after
+the window's first paint (or at sign-in, or when a scan screen is built, whichever comes first), and
+each screen factory imports its own screen.
 """
 
 from __future__ import annotations
@@ -18,36 +23,32 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QObject, QStandardPaths, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QStandardPaths, QTimer
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from fllc_desktop.api import ApiClient, CurrentUser
 from fllc_desktop.api.errors import UnauthorizedError
-from fllc_desktop.api.models import ChangeBatch, OpAnswer
-from fllc_desktop.domain.commands import Command
 from fllc_desktop.domain.permissions import Permission
 from fllc_desktop.qt.gateway import ConnectionState, Gateway
 from fllc_desktop.qt.scanner_filter import ScannerEventFilter
 from fllc_desktop.qt.sync_controller import SyncController
-from fllc_desktop.store import DatabaseUnavailableError, LocalStore, OpOwner, RecoveryReport
-from fllc_desktop.sync import SyncEngine, SyncTransport
 from fllc_desktop.sync.status import Connectivity, SyncStatus
 from fllc_desktop.ui.screens.registry import ScreenContext, ScreenSpec
-from fllc_desktop.ui.screens.scan_count import CountScreen, StockLookup
-from fllc_desktop.ui.screens.scan_desk import ScanDesk
-from fllc_desktop.ui.screens.scan_lookup import LookupScreen
-from fllc_desktop.ui.screens.scan_po import ReceivePoScreen
-from fllc_desktop.ui.screens.scan_receive import ReceiveScreen
 from fllc_desktop.ui.screens.scan_routing import ScanRouter
 from fllc_desktop.ui.widgets.messages import inform
-from fllc_desktop.ui.widgets.needs_attention import NeedsAttentionPanel
 from fllc_desktop.ui.widgets.scan_feedback import ScanSounds
 from fllc_desktop.ui.widgets.scan_store_problem import StoreProblemView
 from fllc_desktop.ui.widgets.scan_sync_status import SyncStatusWidget
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # loaded after the window shows (see the module docstring)
+    from fllc_desktop.api.models import ChangeBatch, OpAnswer
+    from fllc_desktop.domain.commands import Command
     from fllc_desktop.qt.event_stream import EventStream
     from fllc_desktop.qt.services import SessionService
+    from fllc_desktop.store import LocalStore, OpOwner, RecoveryReport
+    from fllc_desktop.sync import SyncEngine, SyncTransport
+    from fllc_desktop.ui.screens.scan_count import StockLookup
+    from fllc_desktop.ui.screens.scan_desk import ScanDesk
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,21 @@ class OwnerGuard:
         return self._inner.changes(since, limit)
 
 
+class _AfterFirstPaint(QObject):
+    """Calls ``then`` once, from the event loop, just after ``widget`` was first painted."""
+
+    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._then)
+        return False
+
+
 class ScanServices(QObject):
     def __init__(
         self,
@@ -124,13 +140,32 @@ class ScanServices(QObject):
         self.problem: tuple[str, str] | None = None
         self._desk: ScanDesk | None = None
         self.status_widget: SyncStatusWidget | None = None
+        self._window: QMainWindow | None = None
+        self._store_tried = False
         self._shut_down = False
-        self.open_store()
 
     # ------------------------------------------------------------------ the local store
 
+    def ensure_store(self) -> None:
+        """Open the store once, the first time something needs it (a later attempt is the
+        person's "Try again"); a repaired file is reported once."""
+        if self._store_tried:
+            return
+        self._store_tried = True
+        self.open_store()
+        summary = self.recovery.summary if self.recovery is not None else ""
+        window = self._window
+        if summary and window is not None:
+            title = "The local database was repaired"
+            QTimer.singleShot(
+                0, lambda: inform(window, "scan_store_recovered", title, summary, warning=False)
+            )
+
     def open_store(self) -> str | None:
         """Open (recovering a damaged file); None on success, else the problem for a person."""
+        from fllc_desktop.store import DatabaseUnavailableError, LocalStore
+
+        self._store_tried = True
         if self.store is not None:
             return None
         try:
@@ -142,9 +177,13 @@ class ScanServices(QObject):
         return None
 
     def owner_of(self, user: CurrentUser) -> OpOwner:
+        from fllc_desktop.store import OpOwner
+
         return OpOwner.of(self.client.server_url, user.id)
 
     def desk_for(self, user: CurrentUser) -> ScanDesk:
+        from fllc_desktop.ui.screens.scan_desk import ScanDesk
+
         assert self.store is not None
         owner = self.owner_of(user)
         if self._desk is None or self._desk.owner != owner:
@@ -159,7 +198,10 @@ class ScanServices(QObject):
     # ------------------------------------------------------------------ sign-in and out
 
     def on_session_sig_signed_in(self, user: CurrentUser) -> None:
-        if self.store is None or self._shut_down:
+        if self._shut_down:
+            return
+        self.ensure_store()
+        if self.store is None:
             return
         owner = self.owner_of(user)
         engine = self.sync.engine
@@ -169,6 +211,8 @@ class ScanServices(QObject):
         self.sync.start(self._engine_for(owner))
 
     def _engine_for(self, owner: OpOwner) -> SyncEngine:
+        from fllc_desktop.sync import SyncEngine
+
         assert self.store is not None
 
         def current_user_id() -> str | None:
@@ -193,6 +237,8 @@ class ScanServices(QObject):
     ) -> None:
         """``gateway``: the app's connection state, so that the status bar says one thing (see
         ``_connect_connection_state``)."""
+        self._window = window
+        _AfterFirstPaint(window, self.ensure_store)
         self.session.sig_signed_in.connect(self.on_session_sig_signed_in)
         self.session.sig_signed_out.connect(self.on_session_sig_signed_out)
         events.sig_event.connect(self.sync.on_event_stream_sig_event)
@@ -206,14 +252,6 @@ class ScanServices(QObject):
         )
         if gateway is not None:
             self._connect_connection_state(gateway, self.status_widget)
-        if self.recovery is not None and self.recovery.summary:
-            summary = self.recovery.summary
-            QTimer.singleShot(
-                0,
-                lambda: inform(
-                    window, "scan_store_recovered", "The local database was repaired", summary, warning=False
-                ),
-            )
 
     def _connect_connection_state(self, gateway: Gateway, widget: SyncStatusWidget) -> None:
         """One story in the status bar: the app's requests and the sync engine each tell the other
@@ -264,6 +302,7 @@ def _services(context: ScreenContext) -> ScanServices:
 def _screen(build: Callable[[ScanServices, ScreenContext], QWidget]) -> Callable[[ScreenContext], QWidget]:
     def factory(context: ScreenContext) -> QWidget:
         services = _services(context)
+        services.ensure_store()
         if services.store is None:
             return services.problem_view()
         return build(services, context)
@@ -271,23 +310,36 @@ def _screen(build: Callable[[ScanServices, ScreenContext], QWidget]) -> Callable
     return factory
 
 
+# Each factory imports its screen: the scan screens load after the sign-in window is shown.
+
+
 def _receive(s: ScanServices, c: ScreenContext) -> QWidget:
+    from fllc_desktop.ui.screens.scan_receive import ReceiveScreen
+
     return ReceiveScreen(s.desk_for(c.user), s.router, s.sounds)
 
 
 def _receive_po(s: ScanServices, c: ScreenContext) -> QWidget:
+    from fllc_desktop.ui.screens.scan_po import ReceivePoScreen
+
     return ReceivePoScreen(s.desk_for(c.user), s.router, s.sounds)
 
 
 def _count(s: ScanServices, c: ScreenContext) -> QWidget:
+    from fllc_desktop.ui.screens.scan_count import CountScreen
+
     return CountScreen(s.desk_for(c.user), s.router, s.sounds, s.stock_lookup(c))
 
 
 def _lookup(s: ScanServices, c: ScreenContext) -> QWidget:
+    from fllc_desktop.ui.screens.scan_lookup import LookupScreen
+
     return LookupScreen(s.desk_for(c.user), s.router, s.sounds, s.stock_lookup(c))
 
 
 def _attention(s: ScanServices, c: ScreenContext) -> QWidget:
+    from fllc_desktop.ui.widgets.needs_attention import NeedsAttentionPanel
+
     panel = NeedsAttentionPanel(s.desk_for(c.user))
     s.sync.sig_outbox_changed.connect(panel.reload)
     panel.sig_changed.connect(s.sync.refresh_counts)
