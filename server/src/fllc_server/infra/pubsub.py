@@ -43,16 +43,22 @@ CLOSE_TIMEOUT = 0.5
 
 
 class RedisPubSub:
+    """Redis pub/sub. Channels are global to a Redis server, not per database number, so every
+    channel is namespaced by the database the server uses: two deployments (or test runs) on
+    one Redis with different database numbers never hear each other."""
+
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
+        database = redis.connection_pool.connection_kwargs.get("db", 0)
+        self._namespace = f"db{database}:"
 
     async def publish(self, channel: str, message: str) -> None:
-        await self._redis.publish(channel, message)
+        await self._redis.publish(self._namespace + channel, message)
 
     async def subscribe(self, channel: str) -> AsyncIterator[str]:
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         try:
-            await pubsub.subscribe(channel)
+            await pubsub.subscribe(self._namespace + channel)
             async for item in pubsub.listen():
                 data = item.get("data")
                 if isinstance(data, bytes):

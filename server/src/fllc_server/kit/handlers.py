@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fllc_server.kit.commands import DuplicateCommand, replay
@@ -108,6 +109,35 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# MySQL/MariaDB: deadlock victim, lock wait timeout; SQLite: "database is locked".
+_TRANSIENT_MYSQL_CODES = {1205, 1213}
+
+
+def _is_transient(exc: DBAPIError) -> bool:
+    args = getattr(exc.orig, "args", ())
+    if args and isinstance(args[0], int) and args[0] in _TRANSIENT_MYSQL_CODES:
+        return True
+    return "database is locked" in str(exc.orig)
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A busy or unreachable database is the environment's fault: 503 with a retry hint.
+
+    The transaction was rolled back, so a client may retry (with the same Idempotency-Key).
+    Anything else from the database is our bug and stays a logged 500.
+    """
+    assert isinstance(exc, DBAPIError)
+    if _is_transient(exc):
+        log.warning("database busy", path=request.url.path, error=str(exc.orig)[:200])
+        body = error_body("database_busy", "The database was busy with a conflicting change; retry")
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        log.warning("database unreachable", path=request.url.path, error=type(exc.orig).__name__)
+        body = error_body("database_unavailable", "The database is not reachable right now; retry")
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+    return await _unexpected(request, exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error in the uniform body, and say so in the OpenAPI schema."""
     document_error_responses(app)
@@ -116,4 +146,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DuplicateCommand, _duplicate_command)
     app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
