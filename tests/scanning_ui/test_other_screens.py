@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 import pytest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from fllc_desktop.api.models import Change
@@ -16,6 +18,8 @@ from fllc_desktop.ui.screens.scan_desk import ScanDesk
 from fllc_desktop.ui.screens.scan_lookup import LookupScreen
 from fllc_desktop.ui.screens.scan_po import ReceivePoScreen
 from fllc_desktop.ui.screens.scan_receive import ReceiveScreen
+from fllc_desktop.ui.screens.scan_routing import ScanRouter
+from fllc_desktop.ui.theme import apply_theme
 from fllc_desktop.ui.widgets.needs_attention import NeedsAttentionPanel
 from fllc_desktop.ui.widgets.scan_assign import AssignBarcodeDialog
 
@@ -216,3 +220,47 @@ def test_another_user_on_the_same_tablet_neither_sees_nor_counts_the_ops(
     assert manager_desk.shown_quantity(product).pending == 0
     assert staff_desk.shown_quantity(product).pending == 2
     assert QApplication.instance() is not None
+
+
+# ------------------------------------------------------------------ read from a metre away
+
+
+@pytest.fixture
+def themed(qapp: QApplication) -> Iterator[QApplication]:
+    """The app's style sheet, whose ``QWidget { font-size: 10pt }`` once shrank the scan texts."""
+    apply_theme(qapp)
+    yield qapp
+    qapp.setStyleSheet("")
+
+
+@pytest.mark.parametrize("make", [ReceiveScreen, ReceivePoScreen, CountScreen, LookupScreen])
+def test_the_feedback_text_is_huge_under_the_apps_style_sheet(
+    qtbot: QtBot, themed: QApplication, staff_desk: ScanDesk, make: type
+) -> None:
+    screen = make(staff_desk, ScanRouter())
+    qtbot.addWidget(screen)
+    screen.show()
+    qtbot.waitExposed(screen)
+    title = screen.findChild(QLabel, f"{screen.objectName().removeprefix('screen_')}_feedback_title")
+    assert title is not None
+    title.ensurePolished()
+    assert title.font().pointSizeF() >= 30
+    assert title.text()
+
+
+@pytest.mark.parametrize("make", [ReceiveScreen, ReceivePoScreen, CountScreen])
+def test_the_keypad_shows_the_quantity_the_next_scan_takes(
+    qtbot: QtBot, themed: QApplication, staff_desk: ScanDesk, make: type
+) -> None:
+    screen = make(staff_desk, ScanRouter())
+    qtbot.addWidget(screen)
+    screen.show()
+    display = screen.keypad.display
+    display.ensurePolished()
+    assert display.text() == "1"  # the default, not an empty box with a dash
+    assert display.property("typed") == "false"
+    assert display.font().pointSizeF() >= 30
+    for key in "12":
+        button = screen.findChild(QPushButton, f"{screen.keypad.objectName()}_key_{key}")
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert (display.text(), display.property("typed"), screen.keypad.value()) == ("12", "true", 12)

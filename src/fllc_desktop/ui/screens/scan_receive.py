@@ -100,7 +100,7 @@ class ReceiveScreen(ScanScreen):
         return column
 
     def _right_column(self) -> QVBoxLayout:
-        hint = QLabel("Quantity for the next scan (empty = 1)", self)
+        hint = QLabel("Quantity for the next scan", self)
         hint.setWordWrap(True)
         column = QVBoxLayout()
         column.addWidget(hint)

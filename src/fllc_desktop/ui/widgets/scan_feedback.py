@@ -32,16 +32,25 @@ class Tone(StrEnum):
     ERROR = "error"
 
 
-_STYLE = """
-ScanFeedback { border-radius: 10px; background: #eef1f5; }
-ScanFeedback QLabel { color: #1d2330; }
-ScanFeedback[tone="ok"][flash="true"] { background: #188038; }
-ScanFeedback[tone="warning"][flash="true"] { background: #e37400; }
-ScanFeedback[tone="error"][flash="true"] { background: #c5221f; }
-ScanFeedback[flash="true"] QLabel { color: white; }
-ScanFeedback[tone="ok"][flash="false"] { background: #e6f4ea; }
-ScanFeedback[tone="warning"][flash="false"] { background: #fef7e0; }
-ScanFeedback[tone="error"][flash="false"] { background: #fce8e6; }
+# Sizes live here, not in setFont: the app's style sheet (QWidget { font-size: 10pt }) would win over
+# a font set in code, and this text is read from a metre away.
+TITLE_PT = 34
+DETAIL_PT = 16
+_STYLE = f"""
+ScanFeedback {{ border-radius: 10px; background: #eef1f5; }}
+ScanFeedback QLabel {{ color: #1d2330; background: transparent; }}
+ScanFeedback QLabel[part="title"] {{ font-size: {TITLE_PT}pt; font-weight: 700; }}
+ScanFeedback QLabel[part="detail"] {{ font-size: {DETAIL_PT}pt; }}
+ScanFeedback[tone="ok"][flash="true"] {{ background: #188038; }}
+ScanFeedback[tone="warning"][flash="true"] {{ background: #e37400; }}
+ScanFeedback[tone="error"][flash="true"] {{ background: #c5221f; }}
+ScanFeedback[flash="true"] QLabel {{ color: white; }}
+ScanFeedback[tone="ok"][flash="false"] {{ background: #e6f4ea; }}
+ScanFeedback[tone="ok"][flash="false"] QLabel {{ color: #0d652d; }}
+ScanFeedback[tone="warning"][flash="false"] {{ background: #fef7e0; }}
+ScanFeedback[tone="warning"][flash="false"] QLabel {{ color: #7a4100; }}
+ScanFeedback[tone="error"][flash="false"] {{ background: #fce8e6; }}
+ScanFeedback[tone="error"][flash="false"] QLabel {{ color: #a50e0e; }}
 """
 
 
@@ -88,17 +97,17 @@ class ScanFeedback(QFrame):
         self._title.setObjectName(f"{name}_title")
         self._title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._title.setWordWrap(True)
-        _set_font(self._title, 26, bold=True)
+        self._title.setProperty("part", "title")
         self._detail = QLabel(self)
         self._detail.setObjectName(f"{name}_detail")
         self._detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._detail.setWordWrap(True)
-        _set_font(self._detail, 15)
+        self._detail.setProperty("part", "detail")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addWidget(self._title)
         layout.addWidget(self._detail)
-        self.setMinimumHeight(120)
+        self.setMinimumHeight(150)
         self._calm = QTimer(self)
         self._calm.setSingleShot(True)
         self._calm.setInterval(FLASH_MS)
@@ -147,10 +156,3 @@ class ScanFeedback(QFrame):
             widget.style().unpolish(widget)
             widget.style().polish(widget)
         self.repaint()
-
-
-def _set_font(label: QLabel, points: int, *, bold: bool = False) -> None:
-    font = label.font()
-    font.setPointSize(points)
-    font.setBold(bold)
-    label.setFont(font)

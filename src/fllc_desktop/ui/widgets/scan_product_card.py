@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 JsonObject = dict[str, Any]
-PENDING_MARK = "\u23f3"  # an hourglass: includes changes waiting to be synced
+PENDING_MARK = "\u25cf"  # a dot (in every font; an hourglass emoji is not): changes waiting to sync
+_PENDING_COLOUR = "#8a4b00"
 
 
 class ProductCard(QFrame):
@@ -63,8 +64,9 @@ class ProductCard(QFrame):
     def show_product(self, title: str, codes: str, on_hand: str, *, pending: bool, extra: str = "") -> None:
         self.title.setText(title)
         self.codes.setText(codes)
-        self.on_hand.setText(f"On hand: {on_hand}" + (f"  {PENDING_MARK} pending sync" if pending else ""))
+        self.on_hand.setText(f"On hand: {on_hand}" + (f"  {PENDING_MARK} waiting to sync" if pending else ""))
         self.on_hand.setProperty("pending", pending)
+        _style(self.on_hand, 18, bold=True, colour=_PENDING_COLOUR if pending else None)
         self.extra.setText(extra)
         self.note.clear()
 
@@ -99,11 +101,16 @@ def _label(name: str, points: int, *, bold: bool = False, text: str = "", parent
     label.setObjectName(name)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    font = label.font()
-    font.setPointSize(points)
-    font.setBold(bold)
-    label.setFont(font)
+    _style(label, points, bold=bold)
     return label
+
+
+def _style(label: QLabel, points: int, *, bold: bool = False, colour: str | None = None) -> None:
+    """Size in the label's own style sheet: the app's (QWidget { font-size: 10pt }) would win over
+    a font set in code, and this card is read at arm's length on a tablet."""
+    weight = 700 if bold else 400
+    colour_rule = f" color: {colour};" if colour else ""
+    label.setStyleSheet(f"font-size: {points}pt; font-weight: {weight};{colour_rule}")
 
 
 def _table(name: str, headers: list[str], parent: QWidget) -> QTableWidget:
