@@ -105,9 +105,12 @@ class CountScreen(ScanScreen):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.addWidget(self.table, 0, 0, 2, 1)
         grid.addWidget(self.keypad, 0, 1)
-        buttons = QVBoxLayout()
-        for button in (self.set_count_button, self.review_button, self.clear_button):
-            buttons.addWidget(button)
+        buttons = QVBoxLayout()  # two rows, so that the screen fits an 800 px tablet
+        buttons.addWidget(self.set_count_button)
+        row = QHBoxLayout()
+        row.addWidget(self.review_button)
+        row.addWidget(self.clear_button)
+        buttons.addLayout(row)
         grid.addLayout(buttons, 1, 1)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)

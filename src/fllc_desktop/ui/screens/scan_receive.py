@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFormLayout,
     QGridLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -89,9 +89,12 @@ class ReceiveScreen(ScanScreen):
         self._update_buttons()
 
     def _left_column(self) -> QVBoxLayout:
-        form = QFormLayout()
-        form.addRow("Lot", self.lot)
-        form.addRow("Expiry", self.expiry)
+        form = QHBoxLayout()  # one row, so that the screen fits an 800 px tablet
+        for text, field in (("Lot", self.lot), ("Expiry", self.expiry)):
+            label = QLabel(text, self)
+            label.setBuddy(field)
+            form.addWidget(label)
+            form.addWidget(field, 1)
         column = QVBoxLayout()
         column.addWidget(self.card)
         column.addLayout(form)
@@ -100,13 +103,12 @@ class ReceiveScreen(ScanScreen):
         return column
 
     def _right_column(self) -> QVBoxLayout:
-        hint = QLabel("Quantity for the next scan", self)
-        hint.setWordWrap(True)
         column = QVBoxLayout()
-        column.addWidget(hint)
-        column.addWidget(self.keypad, 1)
-        column.addWidget(self.again_button)
-        column.addWidget(self.undo_button)
+        column.addWidget(self.keypad, 1)  # its caption says what the figure is
+        buttons = QHBoxLayout()  # one row, so that the screen fits an 800 px tablet
+        buttons.addWidget(self.again_button)
+        buttons.addWidget(self.undo_button)
+        column.addLayout(buttons)
         return column
 
     def refresh(self) -> None:

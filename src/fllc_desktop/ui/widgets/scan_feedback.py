@@ -107,7 +107,7 @@ class ScanFeedback(QFrame):
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addWidget(self._title)
         layout.addWidget(self._detail)
-        self.setMinimumHeight(150)
+        self.setMinimumHeight(110)
         self._calm = QTimer(self)
         self._calm.setSingleShot(True)
         self._calm.setInterval(FLASH_MS)

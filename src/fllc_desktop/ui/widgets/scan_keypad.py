@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
-KEY_SIZE_PX = 64
+KEY_SIZE_PX = 56  # above the 44 px touch minimum, and four rows fit a 800 px tablet screen
 MAX_DIGITS = 7  # up to 9,999,999: the server's limit is 1,000,000 per op
 _KEY_NAMES = {"C": "clear", "<": "back"}
 _LAYOUT = ("7", "8", "9", "4", "5", "6", "1", "2", "3", "C", "0", "<")
@@ -41,10 +41,11 @@ class NumericKeypad(QWidget):
         self.display.setObjectName(f"{name}_display")
         self.display.setProperty("part", "display")
         self.display.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.display.setMinimumHeight(round(KEY_SIZE_PX * 1.4))
+        self.display.setMinimumHeight(64)
         self.caption = QLabel(self)
         self.caption.setObjectName(f"{name}_caption")
         self.caption.setProperty("part", "caption")
+        self.caption.setWordWrap(True)
         self.setMinimumWidth(3 * KEY_SIZE_PX + 2 * 6 + 96)  # "Clear" and 7 digits fit
         grid = QGridLayout(self)
         grid.setSpacing(6)
@@ -95,5 +96,7 @@ class NumericKeypad(QWidget):
         self.display.setProperty("typed", "true" if typed else "false")
         self.display.style().unpolish(self.display)
         self.display.style().polish(self.display)
-        caption = "Typed: for the next scan" if typed else f"{self._default} unless you type another"
+        caption = (
+            "Quantity for the next scan" if typed else f"Next scan: {self._default} unless you type another"
+        )
         self.caption.setText(caption)

@@ -19,8 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 JsonObject = dict[str, Any]
-PENDING_MARK = "\u25cf"  # a dot (in every font; an hourglass emoji is not): changes waiting to sync
-_PENDING_COLOUR = "#8a4b00"
+_PENDING_COLOUR = "#8a4b00"  # the on-hand figure includes changes waiting to sync
 
 
 class ProductCard(QFrame):
@@ -28,9 +27,9 @@ class ProductCard(QFrame):
         super().__init__(parent)
         self.setObjectName(name)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.title = _label(f"{name}_name", 22, bold=True, parent=self)
-        self.codes = _label(f"{name}_codes", 13, parent=self)
-        self.on_hand = _label(f"{name}_on_hand", 18, bold=True, parent=self)
+        self.title = _label(f"{name}_name", 18, bold=True, parent=self)
+        self.codes = _label(f"{name}_codes", 12, parent=self)
+        self.on_hand = _label(f"{name}_on_hand", 16, bold=True, parent=self)
         self.extra = _label(f"{name}_extra", 13, parent=self)
         self.note = _label(f"{name}_note", 12, parent=self)
         self.note.setProperty("role", "muted")
@@ -64,9 +63,9 @@ class ProductCard(QFrame):
     def show_product(self, title: str, codes: str, on_hand: str, *, pending: bool, extra: str = "") -> None:
         self.title.setText(title)
         self.codes.setText(codes)
-        self.on_hand.setText(f"On hand: {on_hand}" + (f"  {PENDING_MARK} waiting to sync" if pending else ""))
+        self.on_hand.setText(f"On hand: {on_hand}")  # the caller says "(+N pending)"; the colour too
         self.on_hand.setProperty("pending", pending)
-        _style(self.on_hand, 18, bold=True, colour=_PENDING_COLOUR if pending else None)
+        _style(self.on_hand, 16, bold=True, colour=_PENDING_COLOUR if pending else None)
         self.extra.setText(extra)
         self.note.clear()
 

@@ -58,6 +58,9 @@ class SyncStatusWidget(QWidget):
         self.attention.setVisible(bool(status.needs_attention))
         self.attention.setText(f"⚠ {status.needs_attention} need attention")
         self.last_sync.setText(last_sync_text(status.last_synced_at))
+        signed_in = status.connectivity is not Connectivity.SIGNED_OUT
+        self.pending.setVisible(signed_in)  # "All synced" means nothing before anyone signs in
+        self.last_sync.setVisible(signed_in)
         for label in (self.connection, self.pending):
             label.style().unpolish(label)
             label.style().polish(label)
