@@ -29,7 +29,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".fllc-installed"
 DATA_DIR = ROOT / "var" / "server"
-DEMO_ACCOUNTS = ROOT / "var" / "demo-accounts.txt"
+DEMO_ACCOUNTS_FILE = "demo-accounts.txt"  # kept beside the data it belongs to (FLLC_DATA_DIR)
 
 
 def say(message: str) -> None:
@@ -49,7 +49,7 @@ def _requirements_fingerprint(extras: bool) -> str:
 
 def ensure_environment(*, dev: bool) -> None:
     """Create .venv and install the server and the desktop app (editable) when anything changed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs on whatever python3 the machine has
         sys.exit("FLLC Warehouse needs Python 3.11 or newer")
     if not PYTHON.exists():
         say(f"creating the virtual environment in {VENV}")
@@ -77,7 +77,7 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0
         if process.poll() is not None:
             sys.exit(f"the server stopped during start-up (exit {process.returncode}); see above")
         try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, OSError):
@@ -86,16 +86,24 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0
     sys.exit(f"the server did not become ready at {url} within {timeout:.0f} s")
 
 
+def demo_accounts(env: dict[str, str]) -> Path:
+    return Path(env["FLLC_DATA_DIR"]) / DEMO_ACCOUNTS_FILE
+
+
 def seed_demo(env: dict[str, str]) -> None:
     say("preparing the database and demo data (only on first start)")
     run(BIN / "fllc-server", "migrate", env=env)
-    DEMO_ACCOUNTS.parent.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
         [str(BIN / "fllc-server"), "seed-demo", "--if-empty"],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,
     )
-    if result.stdout.strip() and "demo" in result.stdout.lower():
-        DEMO_ACCOUNTS.write_text(result.stdout)
+    lines = result.stdout.splitlines()
+    # Only a first start prints the accounts; later starts say "not loaded" and keep the first list.
+    first = next((i for i, line in enumerate(lines) if line.startswith("Demo accounts")), None)
+    if first is not None:
+        accounts = demo_accounts(env)
+        accounts.parent.mkdir(parents=True, exist_ok=True)
+        accounts.write_text("\n".join(lines[first:]) + "\n")
     sys.stderr.write(result.stderr)
 
 
@@ -118,8 +126,9 @@ def start(args: argparse.Namespace) -> int:
     try:
         wait_ready(url, server)
         print(f"\n  Server:   {url}   (API docs: {url}/docs)")
-        if DEMO_ACCOUNTS.exists():
-            print("  Demo accounts:\n" + "".join(f"    {line}\n" for line in DEMO_ACCOUNTS.read_text().splitlines()))
+        accounts = demo_accounts(env)
+        if accounts.exists():
+            print("".join(f"  {line}\n" for line in accounts.read_text().splitlines()))
         if args.no_desktop or not has_display():
             if not args.no_desktop:
                 say("no display found: the desktop app is not opened (set DISPLAY, or run it elsewhere)")
@@ -127,7 +136,8 @@ def start(args: argparse.Namespace) -> int:
             return server.wait()
         say("opening the desktop app")
         desktop_env = dict(os.environ, FLLC_SERVER_URL=url)
-        return subprocess.run([str(BIN / "fllc-desktop"), "--server", url], cwd=ROOT, env=desktop_env).returncode
+        desktop = [str(BIN / "fllc-desktop"), "--server", url]
+        return subprocess.run(desktop, cwd=ROOT, env=desktop_env, check=False).returncode
     except KeyboardInterrupt:
         return 0
     finally:
@@ -166,7 +176,9 @@ def clean(_args: argparse.Namespace) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     start_cmd = sub.add_parser("start", help="set up, start the server with demo data, open the app")
     start_cmd.add_argument("--port", type=int, default=8000)
