@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
+import keyring
 import keyring.backend
 import keyring.errors
 import pytest
@@ -474,3 +475,49 @@ def test_token_claims_are_read_without_trusting_them() -> None:
     token = jwt.encode({"sub": "7", "role": "manager"}, "k" * 32, algorithm="HS256")
     assert token_claims(token)["role"] == "manager"
     assert token_claims("not-a-token") == {}
+
+
+def test_keyrings_chainer_never_writes_to_a_plain_file_member(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With keyrings.alt installed and no Secret Service, ``keyring`` picks its chainer (priority 10
+    whenever two backends are viable), whose members are plain files: still refused."""
+    from keyring.backends.chainer import ChainerBackend
+
+    class PlaintextKeyring(MemoryKeyring):
+        priority = 0.5  # type: ignore[assignment]
+
+    class EncryptedKeyring(MemoryKeyring):  # a file too: its password would have to be asked for
+        priority = 0.6  # type: ignore[assignment]
+
+    PlaintextKeyring.__module__ = "keyrings.alt.file"
+    EncryptedKeyring.__module__ = "keyrings.alt.file"
+    installed = [PlaintextKeyring(), EncryptedKeyring()]
+    monkeypatch.setattr(keyring.backend, "get_all_keyring", lambda: installed)
+    chainer = ChainerBackend()
+    assert ChainerBackend.priority == 10  # what keyring.get_keyring() would pick
+    monkeypatch.setattr(keyring, "get_keyring", lambda: chainer)
+    notices: list[str] = []
+    store = TokenStore(RefreshTokenVault(SERVER, on_memory_only=notices.append))
+    store.keep("sam", Tokens("a", "secret-refresh"))
+    assert [member.entries for member in installed] == [{}, {}]
+    assert store.remembered_refresh_token("sam") == "secret-refresh"  # in memory, for this run
+    assert notices == [MEMORY_ONLY_NOTICE]
+
+
+def test_keyrings_chainer_uses_its_secure_member(monkeypatch: pytest.MonkeyPatch) -> None:
+    from keyring.backends.chainer import ChainerBackend
+
+    class PlaintextKeyring(MemoryKeyring):
+        priority = 0.5  # type: ignore[assignment]
+
+    class SecretServiceKeyring(MemoryKeyring):
+        priority = 5  # type: ignore[assignment]
+
+    PlaintextKeyring.__module__ = "keyrings.alt.file"
+    SecretServiceKeyring.__module__ = "keyring.backends.SecretService"
+    plain, secret = PlaintextKeyring(), SecretServiceKeyring()
+    monkeypatch.setattr(keyring.backend, "get_all_keyring", lambda: [plain, secret])
+    monkeypatch.setattr(keyring, "get_keyring", ChainerBackend)
+    store = TokenStore(RefreshTokenVault(SERVER))
+    store.keep("sam", Tokens("a", "secret-refresh"))
+    assert plain.entries == {}
+    assert list(secret.entries.values()) == ["secret-refresh"]

@@ -4,7 +4,8 @@ The access token stays in memory. The refresh token is remembered through ``keyr
 keyring: Secret Service, macOS Keychain, Windows Credential Locker), one entry per server and user.
 When no keyring backend works (a headless box) the session still works but is not remembered: the
 token stays in memory and the user is told once. A plain-text file is never used, so plain-file
-backends such as ``keyrings.alt`` are refused even when installed.
+backends such as ``keyrings.alt`` are refused even when installed — also when ``keyring`` picks its
+chainer (it does whenever two backends are installed), whose first member may be such a file.
 """
 
 from __future__ import annotations
@@ -77,9 +78,8 @@ class RefreshTokenVault:
     def _with_keyring(self, action: Callable[[keyring.backend.KeyringBackend], Any]) -> Any:
         if self._memory_only:
             return None
-        backend = self._backend or keyring.get_keyring()
-        refused = _refusal(backend)
-        if refused:
+        backend, refused = _secure(self._backend or keyring.get_keyring())
+        if backend is None:
             self._fall_back_to_memory(refused)
             return None
         try:
@@ -95,10 +95,22 @@ class RefreshTokenVault:
             self._on_memory_only(MEMORY_ONLY_NOTICE)
 
 
+def _secure(backend: keyring.backend.KeyringBackend) -> tuple[keyring.backend.KeyringBackend | None, str]:
+    """The backend to use, or None and why not. A chainer (``keyring``'s pick whenever several
+    backends are installed) is replaced by its first member that is a secure store, so a token is
+    never written to a plain-file member such as ``keyrings.alt``'s."""
+    members = getattr(backend, "backends", None)
+    if members is None:
+        refused = _refusal(backend)
+        return (None, refused) if refused else (backend, "")
+    secure = [member for member in members if not _refusal(member)]
+    if secure:
+        return secure[0], ""
+    names = ", ".join(type(member).__module__ for member in members)
+    return None, f"no secure keyring backend among: {names}" if names else "no keyring backend found"
+
+
 def _refusal(backend: keyring.backend.KeyringBackend) -> str | None:
-    backends = getattr(backend, "backends", None)
-    if backends is not None and not backends:
-        return "no keyring backend found"
     module = type(backend).__module__
     if module.startswith(_REFUSED_BACKEND_MODULES):
         return f"backend {module} is not a secure store"
