@@ -64,13 +64,14 @@ def create_app(settings: Settings | None = None, *, migrate: bool | None = None)
     for router in ROUTERS:
         app.include_router(router)
     # Outermost first at request time: context → rate limit → CORS → routes (auth, validation).
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
-        expose_headers=["X-Request-ID", "Retry-After", "X-Cache", "Idempotent-Replayed"],
-    )
+    if settings.cors_origins:  # an empty allow-list answers no cross-origin request: no layer needed
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After", "X-Cache", "Idempotent-Replayed"],
+        )
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics)
     return app
