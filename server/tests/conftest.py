@@ -91,7 +91,8 @@ async def settings(backend: Backend, tmp_path: Path) -> Settings:
         shutil.copy(backend.template, data_dir / "fllc.sqlite3")
         database_url = None
     else:
-        assert backend.database_url and backend.redis_url
+        assert backend.database_url
+        assert backend.redis_url
         await _empty_database(backend.database_url)
         await _flush_redis(backend.redis_url)
         database_url = backend.database_url
