@@ -95,8 +95,22 @@ def prepared_tablet(server: ServerProcess, admin: Any, tablet: Tablet) -> tuple[
     stock = make_stock(admin)
     user = make_user(server)
     tablet.sign_in(*user)
-    assert tablet.engine().sync_once().error is None
+    wait_for_catalog(tablet, [p["id"] for p in stock.products])
     return stock, user
+
+
+def wait_for_catalog(tablet: Tablet, product_ids: list[int], patience: float = 30.0) -> None:
+    """Pull until the replica has the products. A pull stops at a young gap in the change seqs
+    (a transaction that may still commit; on MariaDB an earlier test's killed server leaves such
+    gaps) and passes it once it is older than the server's settle time, so this may take seconds."""
+    engine = tablet.engine()
+    deadline = time.monotonic() + patience
+    while True:
+        assert engine.sync_once().error is None
+        if all(tablet.store.catalog.product(pid) is not None for pid in product_ids):
+            return
+        assert time.monotonic() < deadline, "the catalog never caught up with the server"
+        time.sleep(0.5)
 
 
 # ---------------------------------------------------------------------------------------- 1
