@@ -1,4 +1,4 @@
-"""fllc-server serve | migrate | create-user | seed-demo."""
+"""fllc-server serve | migrate | create-user | seed-demo | backup | restore."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -94,6 +95,37 @@ def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(seed_demo(settings, products=args.products, if_empty=args.if_empty))
 
 
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    from fllc_server.backup import BackupError, create_backup
+
+    try:
+        result = asyncio.run(create_backup(settings.effective_database_url, args.output))
+    except BackupError as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup written: {result.path}")
+    print(f"  {result.tables} tables, {result.rows:,} rows, {result.bytes:,} bytes, "
+          f"schema revision {result.revision}, {result.seconds:.1f} s")
+    print("  the file holds every user's password hash: keep it as safe as the database")
+    return 0
+
+
+def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    from fllc_server.backup import BackupError, restore_backup
+
+    try:
+        result = asyncio.run(restore_backup(settings, args.path, force=args.force))
+    except BackupError as exc:
+        print(f"restore refused: {exc}", file=sys.stderr)
+        return 1
+    emptied = " (the previous data was replaced)" if result.emptied else ""
+    print(f"restored {result.path}{emptied}")
+    print(f"  {result.tables} tables, {result.rows:,} rows, schema revision {result.revision}, "
+          f"{result.seconds:.1f} s; every table's count matches the backup")
+    print(f"  {result.caches_note}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fllc-server", description="FLLC Warehouse server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -114,6 +146,29 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--products", type=int, default=5000)
     seed.add_argument("--if-empty", action="store_true", help="do nothing when data already exists")
     seed.set_defaults(handler=_seed_demo)
+    backup = sub.add_parser(
+        "backup", help="write every table to one portable backup file",
+        description="Write a consistent snapshot of the whole database (safe while the server runs) "
+        "to one gzip'd, checksummed file that restores into SQLite or MariaDB/MySQL alike. "
+        "The file is SENSITIVE: it holds every user's password hash and all business data; it is "
+        "created readable by its owner only (mode 0600) - store it accordingly.",
+    )
+    backup.add_argument(
+        "--output", type=Path, default=None,
+        help="file to write, or a folder for the default name (fllc-backup-<UTC time>.fllcbak "
+        "in the current folder)",
+    )
+    backup.set_defaults(handler=_backup)
+    restore = sub.add_parser(
+        "restore", help="replace the database's contents with a backup file",
+        description="Check the whole file (a damaged or truncated one is refused before the database "
+        "is touched), migrate the database to the backup's schema revision, load every table in one "
+        "transaction and verify each table's row count, then invalidate the caches of running servers.",
+    )
+    restore.add_argument("path", type=Path, help="the .fllcbak file")
+    restore.add_argument("--force", action="store_true",
+                         help="empty a database that already holds data, then restore")
+    restore.set_defaults(handler=_restore)
     return parser
 
 
