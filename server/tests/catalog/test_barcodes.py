@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from fllc_server.catalog.barcodes import InvalidBarcode, expand_upc_e, gs1_check_digit, normalise_barcode
-from fllc_server.catalog.repository import mysql_term_hits
-from fllc_server.catalog.search import escape_like, fts5_name_query, words
+from fllc_server.catalog.repository import mysql_term_hits, search_parameters
+from fllc_server.catalog.search import ProductQuery, escape_like, fts5_name_query, words
 from sqlalchemy.dialects import mysql
 
 
@@ -56,17 +56,17 @@ def test_fts5_query_quotes_every_word() -> None:
 
 
 def test_mysql_word_lookup_is_one_index_range_per_word_with_the_last_a_prefix() -> None:
-    sql = str(
-        mysql_term_hits(["the", "tv", "wall", "br_"]).compile(
-            dialect=mysql.dialect(), compile_kwargs={"literal_binds": True}
-        )
-    )
+    sql = str(mysql_term_hits(4).compile(dialect=mysql.dialect()))
     assert sql.count("products_fts_terms AS w") == 4
-    assert "w0.term = 'the'" in sql
-    assert "w1.term = 'tv'" in sql
-    assert "w2.term = 'wall'" in sql
-    assert "w3.term LIKE 'br!_%%' ESCAPE '!'" in sql
+    assert "w0.term = %s" in sql
+    assert "w1.term = %s" in sql
+    assert "w2.term = %s" in sql
+    assert "w3.term LIKE %s ESCAPE '!'" in sql
     assert "MATCH" not in sql
+    values = search_parameters(ProductQuery(q="the TV, wall br_"))
+    assert [values[f"term{i}"] for i in range(4)] == ["the", "tv", "wall", "br%"]
+    assert values["sku_prefix"] == "the TV, wall br!_%"
+    assert values["fts_query"] == 'name : ("the" AND "tv" AND "wall" AND "br"*)'
 
 
 def test_escape_like() -> None:

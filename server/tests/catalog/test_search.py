@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from fllc_server.catalog.repository import page_total
+from fllc_server.catalog.search import ProductQuery
 from fllc_server.models import Product
 from sqlalchemy import update
 
@@ -263,3 +265,45 @@ async def test_totals_count_live_matches_with_and_without_filters(
     assert await total(q="lat") == 2  # LAT-1, LAT-2 by SKU and by name, once each
     assert await total(category_id=garden["id"]) == 1
     assert await total() == 3
+
+
+async def test_search_items_have_the_products_wire_shape(client, admin, make_product, make_entity) -> None:
+    """Search rows are read as columns, not ORM objects: each item is exactly GET /products/{id}."""
+    tools = await make_entity("categories", name="Tools")
+    acme = await make_entity("suppliers", name="Acme")
+    await make_product(
+        sku="WIRE-1",
+        name="Wire brush brass",
+        barcode=EAN13,
+        description="Three rows of bristles",
+        category_id=tools["id"],
+        supplier_id=acme["id"],
+        unit_cost="1.05",
+        price="2.50",
+        reorder_point=4,
+        reorder_quantity=12,
+    )
+    await make_product(sku="WIRE-2", name="Wire cutter", price="10")
+    for sort in ("name", "-price", "updated_at"):
+        params = {"q": "wire", "sort": sort}
+        found = (await client.get("/api/v1/products", params=params, headers=admin)).json()
+        assert len(found["data"]) == 2
+        for item in found["data"]:
+            single = (await client.get(f"/api/v1/products/{item['id']}", headers=admin)).json()
+            single.pop("stock")
+            assert item == single
+            assert list(item) == list(single)
+
+
+@pytest.mark.parametrize(
+    ("page", "per_page", "rows", "total"),
+    [
+        (1, 50, 0, 0),  # nothing matches
+        (1, 50, 7, 7),  # one page that is not full
+        (3, 10, 4, 24),  # the last page
+        (1, 50, 50, None),  # a full page: there may be more
+        (2, 50, 0, None),  # past the end: how far?
+    ],
+)
+def test_a_page_that_is_not_full_tells_the_total(page, per_page, rows, total) -> None:
+    assert page_total(ProductQuery(page=page, per_page=per_page), rows) == total

@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.catalog.barcodes import InvalidBarcode, normalise_scan
 from fllc_server.catalog.cache import CatalogAnswers
-from fllc_server.catalog.repository import EntityRepository, ProductRepository
+from fllc_server.catalog.repository import EntityRepository, ProductRepository, page_total
 from fllc_server.catalog.schemas import (
     ProductCreate,
     ProductDetail,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from fllc_server.state import AppState
 
 ENTITY = "product"
+_PRODUCT_PAGE = TypeAdapter(list[ProductOut])
 
 
 def snapshot(product: Product) -> dict[str, Any]:
@@ -66,21 +68,25 @@ class ProductService:
 
     async def search(
         self, query: ProductQuery, totals: CatalogAnswers | None = None
-    ) -> tuple[Sequence[Product], int]:
-        """The page and the total. With `totals`, the total of a question (its text and filters,
-        whatever the sort or page) is cached under the catalog generation like the answers, so
-        paging and re-sorting one list counts its matches once per catalog change."""
+    ) -> tuple[list[ProductOut], int]:
+        """The page (ProductOut models, validated: `ProductOut.model_validate` returns them as they
+        are) and the total. A page that is not full tells the total by itself; otherwise it is
+        counted, and with `totals` the count of a question (its text and filters, whatever the
+        sort or page) is cached under the catalog generation like the answers, so paging and
+        re-sorting one list counts its matches once per catalog change."""
+        rows = await self.products.search_page(query)
+        products = _PRODUCT_PAGE.validate_python(rows)
+        total = page_total(query, len(products))
+        if total is not None:
+            return products, total
         if totals is None:
-            return await self.products.search(query)
-        products = await self.products.search_page(query)
-        if not products and not query.offset:
-            return products, 0
+            return products, await self.products.search_count(query)
 
         async def count() -> bytes:
             return str(await self.products.search_count(query)).encode()
 
-        total, _ = await totals.lookup(query.count_key(), count)
-        return products, int(total)
+        counted, _ = await totals.lookup(query.count_key(), count)
+        return products, int(counted)
 
     async def by_barcode(self, code: str) -> Product:
         """A scanned or typed code (EAN-13/EAN-8/UPC-A/UPC-E, GS1 with AI 01) → the product."""
