@@ -333,6 +333,8 @@ def _load_tables(header: Header, target: _Target) -> dict[str, Table]:
     metadata = MetaData()
     tables = {}
     for spec in header.tables:
+        if spec.name == "alembic_version" or spec.name.startswith("products_fts"):
+            raise BackupError(f"The backup lists {spec.name}, which no backup holds: refused")
         if spec.name not in target.tables:
             raise BackupError(f"The backup's table {spec.name} does not exist at revision "
                               f"{header.alembic_revision} in the target")
