@@ -157,6 +157,41 @@ async def test_sort_orders(client, admin, catalog) -> None:
 
 
 @pytest.mark.parametrize(
+    "sort",
+    [
+        "name",
+        "-name",
+        "sku",
+        "-sku",
+        "price",
+        "-price",
+        "quantity_on_hand",
+        "-quantity_on_hand",
+        "updated_at",
+        "-updated_at",
+    ],
+)
+async def test_a_filtered_list_keeps_every_sort_order_and_pages(
+    client, admin, make_product, make_entity, sort
+):
+    """Category and supplier lists are read through their own index per sort (migration 0003)."""
+    garden = await make_entity("categories", name="Garden")
+    other = await make_entity("categories", name="Other")
+    for number, price in enumerate(["4.00", "1.50", "9.99", "1.50", "0.25", "7.00"]):
+        category = garden if number % 3 else other
+        await make_product(
+            sku=f"FS-{number}", name=f"Item {5 - number}", price=price, category_id=category["id"]
+        )
+    everything = await _skus(client, admin, sort=sort)
+    wanted = [sku for sku in everything if int(sku[3:]) % 3]
+    assert await _skus(client, admin, category_id=garden["id"], sort=sort) == wanted
+    pages = [
+        await _skus(client, admin, category_id=garden["id"], sort=sort, per_page=3, page=n) for n in (1, 2)
+    ]
+    assert pages == [wanted[:3], wanted[3:]]
+
+
+@pytest.mark.parametrize(
     "params",
     [
         {"sort": "price; drop"},
@@ -235,9 +270,7 @@ async def test_products_written_without_the_api_are_found(app, client, admin) ->
         )
     assert await _skus(client, admin, q="galvanised hook", sort="sku") == ["BULK-0", "BULK-1", "BULK-2"]
     async with db.transaction() as session:
-        await session.execute(
-            update(Product).where(Product.sku == "BULK-1").values(name="Painted hook")
-        )
+        await session.execute(update(Product).where(Product.sku == "BULK-1").values(name="Painted hook"))
         await session.execute(
             update(Product).where(Product.sku == "BULK-2").values(deleted_at=dt.datetime.now(dt.UTC))
         )

@@ -58,6 +58,17 @@ class Product(IdMixin, TimestampMixin, VersionedMixin, Base):
         Index("ix_products_live_updated", "deleted_at", "updated_at"),
         Index("ix_products_category_live_name", "category_id", "deleted_at", "name"),
         Index("ix_products_supplier_live_name", "supplier_id", "deleted_at", "name"),
+        # ... and by each other sort (migration 0003): a filtered page is a range read in order.
+        *(
+            Index(f"ix_products_{owner}_live_{short}", f"{owner}_id", "deleted_at", column)
+            for owner in ("category", "supplier")
+            for short, column in (
+                ("sku", "sku"),
+                ("price", "price"),
+                ("quantity", "quantity_on_hand"),
+                ("updated", "updated_at"),
+            )
+        ),
     )
 
     sku: Mapped[str] = mapped_column(String(64), unique=True)
