@@ -63,7 +63,8 @@ def _routes(app: FastAPI) -> list[RouteInfo]:
         calls = list(_dependency_calls(route.dependant))
         permissions = frozenset(c.permission for c in calls if isinstance(c, Authorize))
         for method in sorted(context.methods or ()):
-            found.append(RouteInfo(method, str(context.path), permissions, current_user in calls))
+            authenticated = current_user in calls or bool(permissions)  # Authorize signs in itself
+            found.append(RouteInfo(method, str(context.path), permissions, authenticated))
     return found
 
 

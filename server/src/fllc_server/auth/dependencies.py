@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
 from starlette.requests import HTTPConnection
+from starlette.types import Scope
 
 from fllc_server.auth.cache import Principal
 from fllc_server.auth.permissions import Permission, permissions_for
@@ -18,8 +20,8 @@ from fllc_server.models import User
 if TYPE_CHECKING:
     from fllc_server.state import AppState
 
-_bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/v1/auth/login")
 REVOKED_PREFIX = "auth:revoked-jti:"
+_SCOPE_USER = "fllc.user"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,24 +36,43 @@ class CurrentUser:
     jti: str
     token_expires_at: int
     account: Principal
+    token: str = ""  # the access token it was verified from
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
 
 
+def bearer_token(scope: Scope) -> str | None:
+    """The access token of an `Authorization: Bearer <token>` header, if the request has one."""
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            token = token.strip()
+            return token if scheme.lower() == "bearer" and token else None
+    return None
+
+
 async def authenticate_token(request: HTTPConnection, token: str) -> CurrentUser:
-    """Verify an access token and load its user; shared by HTTP routes and the WebSocket.
+    """Verify an access token and load its user; shared by HTTP routes and the WebSocket."""
+    return await authenticate(request.app.state.fllc, request.scope, token)
+
+
+async def authenticate(state: AppState, scope: Scope, token: str) -> CurrentUser:
+    """Verify an access token and load its user.
 
     The user's *current* row decides (role, active), read through the auth cache, which every
-    change to the user invalidates at once."""
-    state: AppState = request.app.state.fllc
+    change to the user invalidates at once. The result is kept in the request's scope, so the
+    layers of one request (the cached-read fast path, the route's dependencies) verify once."""
+    request_state = scope.setdefault("state", {})
+    known: CurrentUser | None = request_state.get(_SCOPE_USER)
+    if known is not None and known.token == token:
+        return known
     claims = state.tokens.decode_access(token)
     await _ensure_not_revoked(state, claims.jti, claims.expires_at)
     user = await _principal(state, claims.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("The account is not active", code="account_inactive")
-    request.scope.setdefault("state", {})["user_id"] = user.id
-    return CurrentUser(
+    current = CurrentUser(
         id=user.id,
         username=user.username,
         role=user.role,
@@ -59,7 +80,22 @@ async def authenticate_token(request: HTTPConnection, token: str) -> CurrentUser
         jti=claims.jti,
         token_expires_at=claims.expires_at,
         account=user,
+        token=token,
     )
+    request_state["user_id"] = user.id
+    request_state[_SCOPE_USER] = current
+    return current
+
+
+async def user_of(state: AppState, scope: Scope) -> CurrentUser | None:
+    """The caller when a valid bearer token is presented, else None (never an error)."""
+    token = bearer_token(scope)
+    if token is None:
+        return None
+    try:
+        return await authenticate(state, scope, token)
+    except Unauthorized:
+        return None
 
 
 def render_me(principal: Principal) -> bytes:
@@ -92,35 +128,44 @@ async def _principal(state: AppState, user_id: int) -> Principal | None:
     return principal
 
 
-async def current_user(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> CurrentUser:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("Sign in first: send 'Authorization: Bearer <access token>'")
-    return await authenticate_token(request, credentials.credentials)
+class _BearerDependency(SecurityBase):
+    """A dependency that reads the bearer token itself and is documented in the OpenAPI schema as the
+    `HTTPBearer` scheme (FastAPI documents every SecurityBase dependency). One level, taking the
+    request: each level of dependencies costs the framework time on every request."""
+
+    model = HTTPBearerModel(description="Access token from POST /api/v1/auth/login")
+    scheme_name = "HTTPBearer"
 
 
-async def optional_user(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> CurrentUser | None:
-    """The caller when a valid bearer token is presented, else None (never an error)."""
-    if credentials is None:
-        return None
-    try:
-        return await authenticate_token(request, credentials.credentials)
-    except Unauthorized:
-        return None
+class SignedIn(_BearerDependency):
+    """Dependency: the signed-in user (401 otherwise)."""
+
+    async def __call__(self, request: Request) -> CurrentUser:
+        token = bearer_token(request.scope)
+        if token is None:
+            raise Unauthorized("Sign in first: send 'Authorization: Bearer <access token>'")
+        return await authenticate_token(request, token)
 
 
-class Authorize:
+class MaybeSignedIn(_BearerDependency):
+    """Dependency: the caller when a valid bearer token is presented, else None (never an error)."""
+
+    async def __call__(self, request: Request) -> CurrentUser | None:
+        return await user_of(request.app.state.fllc, request.scope)
+
+
+current_user = SignedIn()
+optional_user = MaybeSignedIn()
+
+
+class Authorize(_BearerDependency):
     """Dependency: the signed-in user, who must hold `permission` (403 otherwise)."""
 
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
 
-    async def __call__(self, user: Annotated[CurrentUser, Depends(current_user)]) -> CurrentUser:
+    async def __call__(self, request: Request) -> CurrentUser:
+        user = await current_user(request)
         if not user.can(self.permission):
             raise Forbidden(
                 f"Your role ({user.role}) does not allow this: it needs '{self.permission}'",

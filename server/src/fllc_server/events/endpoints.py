@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, WebSocket
 
-from fllc_server.auth.dependencies import CurrentUser, authenticate_token
+from fllc_server.auth.dependencies import CurrentUser, authenticate_token, bearer_token
 from fllc_server.auth.permissions import Permission
 from fllc_server.kit.errors import Unauthorized
 from fllc_server.sync.repository import ChangeLogRepository
@@ -54,10 +54,10 @@ async def events(websocket: WebSocket) -> None:
 
 
 def _bearer_token(websocket: WebSocket) -> str:
-    scheme, _, token = websocket.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token(websocket.scope)
+    if token is None:
         raise Unauthorized("Send 'Authorization: Bearer <access token>'", code="unauthorized")
-    return token.strip()
+    return token
 
 
 class EventStream:
