@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from typing import Protocol
@@ -93,3 +94,74 @@ class RedisCache:
 
     async def close(self) -> None:
         return None
+
+
+class FreshRead:
+    """Reads of one key that concurrent callers share, each still seeing a value read after it asked.
+
+    A caller joins the read that has not been sent yet (never one already on its way), so whatever
+    was written before the caller asked is in its answer — the guarantee of a read of its own — while
+    a burst of callers costs one round trip. At most one read is in flight; the next one leaves when
+    it returns, carrying everyone who asked meanwhile.
+    """
+
+    def __init__(self, cache: Cache, key: str) -> None:
+        self._cache = cache
+        self._key = key
+        self._waiting: asyncio.Future[bytes | None] | None = None  # the read not sent yet
+        self._reader: asyncio.Task[None] | None = None
+
+    async def get(self) -> bytes | None:
+        if self._waiting is None:
+            self._waiting = asyncio.get_running_loop().create_future()
+            if self._reader is None or self._reader.done():
+                self._reader = asyncio.ensure_future(self._read())
+        # shield: one caller giving up (a client that went away) must not cancel the others' read
+        return await asyncio.shield(self._waiting)
+
+    async def _read(self) -> None:
+        while self._waiting is not None:
+            # Everyone who joined so far asked before this line: the read below is fresh for them all.
+            waiting, self._waiting = self._waiting, None
+            try:
+                value = await self._cache.get(self._key)
+            except Exception as exc:  # handed to every caller of this read
+                if not waiting.done():
+                    waiting.set_exception(exc)
+                    waiting.exception()  # retrieved here: callers may all have gone away
+            else:
+                if not waiting.done():
+                    waiting.set_result(value)
+
+
+class LocalAnswers:
+    """A process-local LRU of answers (bytes) bounded by their total size."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self._items: OrderedDict[str, tuple[bytes, bytes]] = OrderedDict()  # key → (version, answer)
+        self._max_bytes = max_bytes
+        self._bytes = 0
+
+    def get(self, key: str, version: bytes) -> bytes | None:
+        """The answer stored under `key` for exactly this `version`, else None."""
+        item = self._items.get(key)
+        if item is None or item[0] != version:
+            return None
+        self._items.move_to_end(key)
+        return item[1]
+
+    def put(self, key: str, version: bytes, answer: bytes) -> None:
+        if len(answer) > self._max_bytes // 16:  # a huge answer would push out many small ones
+            return
+        old = self._items.pop(key, None)
+        if old is not None:
+            self._bytes -= len(old[1])
+        self._items[key] = (version, answer)
+        self._bytes += len(answer)
+        while self._bytes > self._max_bytes:
+            _, (_, dropped) = self._items.popitem(last=False)
+            self._bytes -= len(dropped)
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._bytes = 0
