@@ -9,8 +9,12 @@ and FLLC_TEST_REDIS_URL are set, again on real MariaDB/MySQL + Redis.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,3 +188,80 @@ def auth_headers(make_user: MakeUser, login: Login) -> AuthHeaders:
     return headers
 
 
+
+
+# -- real server processes on the shared backend --------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _start_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "fllc_server.app:app_factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    with log.open("wb") as out:
+        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+async def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    async with httpx.AsyncClient(base_url=base) as http:
+        for _ in range(300):
+            if process.poll() is not None:
+                pytest.fail(f"server exited with {process.returncode}; see {log}")
+            try:
+                if (await http.get("/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    pytest.fail(f"server at {base} did not start; see {log}")
+
+
+@pytest.fixture
+def server_env(backend, settings, tmp_path: Path) -> dict[str, str]:
+    if backend.name != "mariadb":
+        pytest.skip("needs the shared MariaDB + Redis backend: embedded pub/sub is per process")
+    return {
+        **os.environ,
+        "FLLC_DATABASE_URL": str(backend.database_url),
+        "FLLC_REDIS_URL": str(backend.redis_url),
+        "FLLC_SECRET_KEY": str(settings.secret_key),
+        "FLLC_DATA_DIR": str(tmp_path / "servers"),
+        "FLLC_ENVIRONMENT": "test",
+        "FLLC_RATE_LIMIT": "100000/minute",
+        "FLLC_LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture
+async def two_servers(server_env, tmp_path: Path) -> AsyncIterator[tuple[str, str]]:
+    ports = [free_port(), free_port()]
+    logs = [tmp_path / f"server-{n}.log" for n in range(2)]
+    processes = [_start_server(port, server_env, log) for port, log in zip(ports, logs, strict=True)]
+    try:
+        bases = [f"http://127.0.0.1:{port}" for port in ports]
+        for base, process, log in zip(bases, processes, logs, strict=True):
+            await _wait_ready(base, process, log)
+        yield bases[0], bases[1]
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()

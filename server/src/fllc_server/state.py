@@ -11,9 +11,10 @@ from fllc_server.auth.passwords import Passwords
 from fllc_server.auth.tokens import TokenService
 from fllc_server.config import Settings
 from fllc_server.events.bus import EventBus
-from fllc_server.infra.cache import Cache, MemoryCache, RedisCache
+from fllc_server.infra.cache import Cache, FreshRead, LocalAnswers, MemoryCache, RedisCache
 from fllc_server.infra.pubsub import MemoryPubSub, PubSub, RedisPubSub
 from fllc_server.infra.ratelimit import ApiLimiter, LeasedRateLimiter, RateLimiter, build_storage
+from fllc_server.kit.changes import CATALOG_GENERATION_KEY
 from fllc_server.kit.db import Database
 from fllc_server.observability.metrics import Metrics
 
@@ -42,6 +43,8 @@ class AppState:
     runtime: RuntimeSettings
     auth: AuthCache
     api_limiter: ApiLimiter  # the global per-caller limit of the request path
+    catalog_generation: FreshRead  # the generation cached catalog answers must belong to
+    answers: LocalAnswers  # this process's copy of cached answers (catalog.cache)
     redis: Redis | None = None
     extras: dict[str, object] = field(default_factory=dict)
 
@@ -72,6 +75,8 @@ class AppState:
             ),
             auth=AuthCache(pubsub),
             api_limiter=LeasedRateLimiter(redis) if redis else limiter,
+            catalog_generation=FreshRead(cache, CATALOG_GENERATION_KEY),
+            answers=LocalAnswers(),
             redis=redis,
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from fllc_server.catalog.cache import CatalogAnswers
 from fllc_server.kit.changes import record_change
 from fllc_server.models import Product, StockLevel
 
@@ -169,3 +170,95 @@ async def test_paging_one_question_counts_it_once_and_a_write_recounts(
     assert await total(page=2) == 4
     assert await _metric(client, "product_count", "miss") == 2
     assert await total(category_id=1) == 0  # another question, another count
+
+
+# -- the fast path: a cached answer is served before the framework (kit.cached_reads) ---------------------
+
+
+async def test_a_hit_carries_the_same_headers_as_a_computed_answer(client, admin, make_product) -> None:
+    await make_product(sku="FP-1", name="Fast thing")
+    miss = await client.get(SEARCH, params={"q": "fast"}, headers={**admin, "X-Request-ID": "fp-miss"})
+    hit = await client.get(SEARCH, params={"q": "fast"}, headers={**admin, "X-Request-ID": "fp-hit"})
+    assert (miss.headers["X-Cache"], hit.headers["X-Cache"]) == ("miss", "hit")
+    assert hit.content == miss.content
+    assert hit.headers["X-Request-ID"] == "fp-hit"
+    for name in ("content-type", "content-length", "x-content-type-options", "content-security-policy",
+                 "referrer-policy"):
+        assert hit.headers[name] == miss.headers[name], name
+
+
+async def test_a_hit_is_counted_under_its_route(client, admin, make_product) -> None:
+    product = await make_product(sku="FP-1", name="Fast thing", barcode=EAN13)
+    for _ in range(3):
+        await client.get(SEARCH, params={"q": "fast"}, headers=admin)
+        await client.get(SCAN, headers=admin)
+    text = (await client.get("/metrics")).text
+    assert 'fllc_http_requests_total{method="GET",route="/api/v1/products",status="200"} 3.0' in text
+    assert ('fllc_http_requests_total{method="GET",route="/api/v1/products/by-barcode/{code:path}",'
+            'status="200"} 3.0') in text
+    assert product["barcode"] == EAN13
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token", "Basic YWRtaW46eA=="])
+async def test_a_cached_answer_still_needs_a_valid_token(client, admin, make_product, authorization) -> None:
+    await make_product(sku="FP-1", name="Fast thing")
+    await _search_twice(client, admin, "fast")
+    headers = {"Authorization": authorization} if authorization else {}
+    refused = await client.get(SEARCH, params={"q": "fast"}, headers=headers)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] in ("unauthorized", "invalid_token")
+
+
+async def test_a_cached_answer_is_not_served_on_a_signed_out_token(
+    client, make_user, login, make_product
+) -> None:
+    user = await make_user("viewer")
+    tokens = await login(user["username"])
+    viewer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    await make_product(sku="FP-1", name="Fast thing")
+    await _search_twice(client, viewer, "fast")
+    out = await client.post("/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]},
+                            headers=viewer)
+    assert out.status_code == 204
+    refused = await client.get(SEARCH, params={"q": "fast"}, headers=viewer)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "token_revoked"
+
+
+async def test_a_cached_answer_is_not_served_to_a_deactivated_user(
+    client, admin, make_user, login, make_product
+) -> None:
+    user = await make_user("staff")
+    staff = {"Authorization": f"Bearer {(await login(user['username']))['access_token']}"}
+    await make_product(sku="FP-1", name="Fast thing")
+    await _search_twice(client, staff, "fast")
+    off = await client.post(f"/api/v1/users/{user['id']}/deactivate", headers=admin)
+    assert off.status_code == 200
+    refused = await client.get(SEARCH, params={"q": "fast"}, headers=staff)
+    assert refused.status_code == 401
+
+
+async def test_another_spelling_of_a_question_is_computed_not_mistaken(client, admin, make_product) -> None:
+    await make_product(sku="FP-1", name="Fast thing")
+    await _search_twice(client, admin, "fast")
+    spelled = await client.get(f"{SEARCH}?q=fast&page=1", headers=admin)
+    assert spelled.headers["X-Cache"] == "miss"
+    usual = await client.get(SEARCH, params={"q": "fast"}, headers=admin)
+    assert spelled.json()["data"] == usual.json()["data"]
+    invalid = await client.get(f"{SEARCH}?q=fast&per_page=0", headers=admin)
+    assert invalid.status_code == 400  # never stored, so never served
+
+
+async def test_answers_kept_in_this_process_follow_the_shared_cache(app, client, admin, make_product) -> None:
+    """Each process keeps a copy of the answers it serves, used only under the current generation."""
+    await make_product(sku="FP-1", name="Fast thing")
+    await _search_twice(client, admin, "fast")
+    state = app.state.fllc
+    state.answers.clear()  # as in another process: the shared cache answers (and fills the copy)
+    assert (await client.get(SEARCH, params={"q": "fast"}, headers=admin)).headers["X-Cache"] == "hit"
+    await state.cache.delete(CatalogAnswers(state, "product_search").key(f"{SEARCH}?q=fast"))
+    assert (await client.get(SEARCH, params={"q": "fast"}, headers=admin)).headers["X-Cache"] == "hit"
+    await make_product(sku="FP-2", name="Fast other")  # a write: the copy belongs to an old generation
+    after = await client.get(SEARCH, params={"q": "fast"}, headers=admin)
+    assert after.headers["X-Cache"] == "miss"
+    assert len(after.json()["data"]) == 2

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from fllc_server.auth.dependencies import ProductsDelete, ProductsModify, ProductsView
-from fllc_server.catalog.cache import CatalogAnswers
+from fllc_server.catalog.cache import BY_BARCODE, PRODUCT_SEARCH, CatalogAnswers
 from fllc_server.catalog.reference_endpoints import router as reference_router
 from fllc_server.catalog.schemas import (
     ProductCreate,
@@ -82,7 +82,7 @@ async def search_products(
             )
         return result.model_dump_json().encode()
 
-    return await CatalogAnswers(state, "product_search").respond(query.cache_key(), answer)
+    return await PRODUCT_SEARCH.respond(request, answer)
 
 
 @products.get("/by-barcode/{code:path}", response_model=ProductDetail, responses=ERRORS)
@@ -98,7 +98,7 @@ async def product_by_barcode(
         detail = await service.detail(await service.by_barcode(code))
         return detail.model_dump_json().encode()
 
-    return await CatalogAnswers(get_state(request), "by_barcode").respond(code, answer)
+    return await BY_BARCODE.respond(request, answer)
 
 
 @products.post("", response_model=ProductOut, status_code=status.HTTP_201_CREATED, responses=ERRORS)

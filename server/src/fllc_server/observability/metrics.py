@@ -32,6 +32,7 @@ class Metrics:
             registry=self.registry,
         )
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._cache_children: dict[tuple[str, bool], Any] = {}
         self.events_sent = Counter(
             "fllc_events_sent_total", "Live events sent to WebSocket clients", registry=self.registry
         )
@@ -43,6 +44,12 @@ class Metrics:
             self._children[(method, route, status)] = children
         children[0].inc()
         children[1].observe(seconds)
+
+    def cache_lookup(self, cache: str, *, hit: bool) -> None:
+        child = self._cache_children.get((cache, hit))
+        if child is None:
+            child = self._cache_children[(cache, hit)] = self.cache.labels(cache, "hit" if hit else "miss")
+        child.inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

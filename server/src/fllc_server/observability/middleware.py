@@ -14,6 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fllc_server.observability.logging import ACCESS_LOG
 from fllc_server.observability.metrics import Metrics
 
+ROUTE_TEMPLATE = "route_template"  # set by a layer that answered for a route (kit.cached_reads)
+
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -50,7 +52,7 @@ def _route_template(scope: Scope, status: int) -> str:
     """The matched route's template; a plain Starlette route (the schema, the docs) that answered
     is named by its path; anything else (404s, requests stopped before routing) is "unmatched",
     so that no client can grow the label set."""
-    path = getattr(scope.get("route"), "path", None)
+    path = scope.get(ROUTE_TEMPLATE) or getattr(scope.get("route"), "path", None)
     if path:
         return str(path)
     return str(scope["path"]) if 200 <= status < 400 else "unmatched"

@@ -1,0 +1,88 @@
+"""Cached reads answered before the framework: the fast path of the request path.
+
+A read whose answer is cached (product search, barcode lookup) costs the cache one lookup; the
+framework's routing, dependency solving and parameter validation cost several times that. This
+layer sits where the routes would begin (after the request context, the rate limit and CORS) and
+answers a GET from the cache when it can: the caller is signed in with the read's permission
+(the same verification the route's dependencies run) and an answer to exactly this request is
+stored for the current generation of its data. Anything else — no token, a denied permission, a
+miss, the cache unreachable — goes on to the route, which computes, stores and answers (or
+explains the error). So this layer never answers an error and never changes what is answered;
+it only answers sooner. Each read is declared once (`CachedRead`) and used by both: the route
+stores under the key this layer looks up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from fllc_server.auth.dependencies import user_of
+from fllc_server.auth.permissions import Permission
+from fllc_server.observability.logging import get_logger
+from fllc_server.observability.middleware import ROUTE_TEMPLATE
+
+if TYPE_CHECKING:
+    from fllc_server.state import AppState
+
+log = get_logger("fllc.cached_reads")
+
+
+class CachedRead(Protocol):
+    @property
+    def route(self) -> str:
+        """The route template it answers for, e.g. "/api/v1/products"."""
+        ...
+
+    @property
+    def permission(self) -> Permission: ...
+
+    def matches(self, path: str) -> bool: ...
+
+    async def cached(self, state: AppState, scope: Scope) -> bytes | None:
+        """The stored answer to exactly this request, if there is a current one."""
+        ...
+
+
+class CachedReadsMiddleware:
+    def __init__(self, app: ASGIApp, reads: Sequence[CachedRead]) -> None:
+        self.app = app
+        self.reads = tuple(reads)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            path = scope["path"]
+            for read in self.reads:
+                if read.matches(path):
+                    if await self._answer(read, scope, send):
+                        return
+                    break
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _answer(read: CachedRead, scope: Scope, send: Send) -> bool:
+        state: AppState = scope["app"].state.fllc
+        try:
+            user = await user_of(state, scope)
+            if user is None or not user.can(read.permission):
+                return False
+            body = await read.cached(state, scope)
+        except Exception:  # the cache unreachable: the route answers (and says what is wrong)
+            log.warning("cached_read_failed", route=read.route, exc_info=True)
+            return False
+        if body is None:
+            return False
+        scope[ROUTE_TEMPLATE] = read.route
+        await send({
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-cache", b"hit"),
+            ],
+        })
+        await send({"type": "http.response.body", "body": body})
+        return True
