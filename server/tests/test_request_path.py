@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fllc_server.app import create_app
 from fllc_server.auth.passwords import Passwords
 from fllc_server.config import Settings
+from fllc_server.observability.logging import ACCESS_LOG, AccessLog
 
 PASSWORD = "correct-horse-9"
 LOGIN = "/api/v1/auth/login"
@@ -293,6 +294,18 @@ async def test_settings_stored_while_the_database_was_down_at_start_load_once_it
 # -- logs -----------------------------------------------------------------------------------------------
 
 
+async def test_request_lines_are_written_soon_and_when_the_app_stops(
+    settings: Settings, make_user, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with running(settings, log_level="INFO") as application, http(application) as client:
+        capsys.readouterr()
+        await client.get("/healthz", headers={"X-Request-ID": "soon-1"})
+        await asyncio.sleep(AccessLog.FLUSH_SECONDS * 3)  # no request needed to push it out
+        assert '"soon-1"' in capsys.readouterr().err
+        await client.get("/healthz", headers={"X-Request-ID": "at-stop-1"})
+    assert '"at-stop-1"' in capsys.readouterr().err
+
+
 async def test_logs_are_json_with_the_request_fields_and_no_secrets(
     settings: Settings, make_user, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -305,6 +318,7 @@ async def test_logs_are_json_with_the_request_fields_and_no_secrets(
         await client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
         await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
         await client.post(LOGIN, json={"username": user["username"], "password": "wrong-secret-pw"})
+        ACCESS_LOG.flush()  # request lines are written in batches (at the latest 0.2 s later)
         err = capsys.readouterr().err
     lines = [json.loads(line) for line in err.splitlines() if line.strip()]
     requests = [line for line in lines if line.get("event") == "request"]
