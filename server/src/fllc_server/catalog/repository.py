@@ -177,7 +177,8 @@ _SORT_COLUMNS: dict[str, Any] = {
 
 _TEXT_SORTS = frozenset({"name", "sku"})
 
-# Indexes that only give an order (migration 0002), on MySQL hints.
+# Indexes that only give an order (migration 0002), on MySQL hints. The (category_id|supplier_id,
+# deleted_at, <sort column>) indexes (0002, 0003) are not listed: they give the rows and their order.
 _IGNORE_SORT_INDEXES = (
     "IGNORE INDEX FOR ORDER BY (ix_products_name, ix_products_live_name, ix_products_live_sku, "
     "ix_products_live_price, ix_products_live_quantity, ix_products_live_updated)"
@@ -204,15 +205,14 @@ PRODUCT_FIELDS: tuple[str, ...] = (
 _PRODUCT_COLUMNS = [Product.__table__.c[field] for field in PRODUCT_FIELDS]
 
 
-def _order_by(sort: ProductSort, *, sqlite: bool, table: Any = None) -> list[Any]:
+def _order_by(sort: ProductSort, *, sqlite: bool) -> list[Any]:
     """Text sorts ignore case on both backends (MariaDB's collation does; SQLite needs NOCASE)."""
     descending = sort.value.startswith("-")
     name = sort.value.lstrip("-")
-    columns = Product.__table__.c if table is None else table.c
-    key, tie = columns[name], columns["id"]
+    key = _SORT_COLUMNS[name]
     if sqlite and name in _TEXT_SORTS:
         key = key.collate("NOCASE")
-    return [key.desc(), tie.desc()] if descending else [key.asc(), tie.asc()]
+    return [key.desc(), Product.id.desc()] if descending else [key.asc(), Product.id.asc()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,11 +274,11 @@ def search_parameters(query: ProductQuery) -> dict[str, Any]:
     return values
 
 
-_COMPILED: dict[tuple[str, _Shape, bool], _Compiled] = {}
+_COMPILED: dict[tuple[str, str, _Shape, bool], _Compiled] = {}
 
 
 def _compiled(dialect: Dialect, shape: _Shape, *, count: bool) -> _Compiled:
-    key = (dialect.name, shape, count)
+    key = (dialect.name, dialect.driver, shape, count)
     compiled = _COMPILED.get(key)
     if compiled is None:
         sqlite = dialect.name == "sqlite"
@@ -369,13 +369,13 @@ def _name_hits(terms: int, *, sqlite: bool) -> Select[Any]:
     return mysql_term_hits(terms)
 
 
-_CONVERTERS: dict[str, Callable[[Sequence[Any]], dict[str, Any]]] = {}
+_CONVERTERS: dict[tuple[str, str], Callable[[Sequence[Any]], dict[str, Any]]] = {}
 
 
 def _row_converter(dialect: Dialect) -> Callable[[Sequence[Any]], dict[str, Any]]:
     """Driver values to the columns' Python values (the types' own result processors: aware UTC
     datetimes on both backends, Decimal money on SQLite), as a dict of PRODUCT_FIELDS."""
-    convert = _CONVERTERS.get(dialect.name)
+    convert = _CONVERTERS.get((dialect.name, dialect.driver))
     if convert is None:
         processors = [
             (position, processor)
@@ -389,7 +389,7 @@ def _row_converter(dialect: Dialect) -> Callable[[Sequence[Any]], dict[str, Any]
                 values[position] = processor(values[position])
             return dict(zip(PRODUCT_FIELDS, values, strict=True))
 
-        _CONVERTERS[dialect.name] = convert
+        _CONVERTERS[(dialect.name, dialect.driver)] = convert
     return convert
 
 
