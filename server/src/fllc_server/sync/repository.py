@@ -1,7 +1,16 @@
-"""All sync queries: the change log, its prune floor and the entity rows behind the changes."""
+"""All sync queries: the change log, its prune floor and the entity rows behind the changes.
+
+Eras: a restore cannot know which seqs the devices hold (they may have pulled changes the restore
+undid, and may come from another server altogether), so it opens a new era of the change sequence
+(`open_era`): the log restarts far past any seq a device could hold, holding one upsert per live
+entity (the snapshot), and the floor is raised to the era's start, so that every older cursor gets
+410 `cursor_expired`. A cursor of 0 (a device holding nothing, which is how a resyncing desktop
+asks) is served from the era's start while the snapshot is still whole (`whole_from`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, cast
@@ -9,10 +18,30 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fllc_server.models import AppliedOp, Change, SettingRow
+from fllc_server.models import (
+    AppliedOp,
+    Category,
+    Change,
+    Location,
+    Product,
+    PurchaseOrder,
+    SettingRow,
+    Supplier,
+)
 
 FLOOR_KEY = "sync.change_log_floor"
+# The start of the current era while the log after it still holds its whole snapshot (see `open_era`).
+WHOLE_FROM_KEY = "sync.change_log_whole_from"
+ERA_GAP = 2**32  # an era starts this far past any seq the previous log (or another server's) reached
+ERA_MARKER = {"entity_type": "sync", "entity_id": 0, "action": "era"}  # holds the sequence at the start
+# What a replica holds, in an order a replica can apply (referenced rows first): sync.shapes' types.
+SNAPSHOT: tuple[tuple[str, Any], ...] = (
+    ("location", Location), ("category", Category), ("supplier", Supplier), ("product", Product),
+    ("purchase_order", PurchaseOrder),
+)
+CHANGES = cast(Table, Change.__table__)
 APPLIED_OPS = cast(Table, AppliedOp.__table__)  # Core statements: no ORM bookkeeping per row
+_CHUNK = 1000
 
 
 class ChangeLogRepository:
@@ -43,13 +72,52 @@ class ChangeLogRepository:
         result = await self.session.execute(
             delete(Change).where(Change.seq <= seq).execution_options(synchronize_session=False)
         )
-        row = await self.session.get(SettingRow, FLOOR_KEY)
-        if row is None:
-            self.session.add(SettingRow(key=FLOOR_KEY, value=seq))
-        else:
-            row.value = seq
-        await self.session.flush()
+        await self._put(FLOOR_KEY, seq)
         return int(getattr(result, "rowcount", 0))
+
+    async def whole_from(self) -> int | None:
+        """The era's start while the log after it holds a replica's whole snapshot (no pruning
+        since the era opened); None otherwise."""
+        row = await self.session.get(SettingRow, WHOLE_FROM_KEY)
+        whole = int(row.value) if row is not None and row.value is not None else None
+        return whole if whole is not None and whole == await self.floor() else None
+
+    async def highest_reached(self) -> int:
+        """The highest seq this log ever handed out that a device could hold."""
+        return max(await self.newest_seq(), await self.floor())
+
+    async def open_era(self, start: int, now: dt.datetime) -> int:
+        """Replace the log by a new era from `start`: a marker row at `start` (the sequence goes on
+        after it on both backends, even with nothing else in the log), one upsert per live entity
+        at start+1, start+2, ... (explicit seqs: no gaps for `settled` to wait on), and the floor
+        at `start`: every cursor below it has to resync. Returns the snapshot's row count."""
+        await self.session.execute(delete(Change).execution_options(synchronize_session=False))
+        await self.session.execute(insert(CHANGES), [{**ERA_MARKER, "seq": start, "created_at": now}])
+        seq = start
+        for entity_type, model in SNAPSHOT:
+            query = select(model.id).order_by(model.id)
+            if hasattr(model, "deleted_at"):
+                query = query.where(model.deleted_at.is_(None))
+            ids = list(await self.session.scalars(query))
+            for first in range(0, len(ids), _CHUNK):
+                rows = [
+                    {"seq": seq + offset, "entity_type": entity_type, "entity_id": entity_id,
+                     "action": "upsert", "created_at": now}
+                    for offset, entity_id in enumerate(ids[first:first + _CHUNK], start=1)
+                ]
+                await self.session.execute(insert(CHANGES), rows)
+                seq += len(rows)
+        await self._put(FLOOR_KEY, start)
+        await self._put(WHOLE_FROM_KEY, start)
+        return seq - start
+
+    async def _put(self, key: str, value: int) -> None:
+        row = await self.session.get(SettingRow, key)
+        if row is None:
+            self.session.add(SettingRow(key=key, value=value))
+        else:
+            row.value = value
+        await self.session.flush()
 
 
 def _json(value: Any) -> str:

@@ -21,6 +21,11 @@ Pushing a batch:
 Retention: the change log keeps the newest `change_log_retention` seqs; older rows are pruned
 after a push and the highest pruned seq (the floor) is kept in the settings table. A pull with
 `since` below the floor gets 410 `cursor_expired`: resync from scratch.
+
+A restore opens a new era of seqs (`ChangeLogRepository.open_era`): the floor jumps past every
+seq of the old log, so every cursor from before gets 410, and `since=0` (a replica holding
+nothing) is answered with the era's snapshot - one change per live entity - until pruning
+removes part of it.
 """
 
 from __future__ import annotations
@@ -192,6 +197,8 @@ class SyncService:
 
     async def pull(self, since: int, limit: int) -> ChangesOut:
         floor = await self.changes.floor()
+        if since == 0 and floor and await self.changes.whole_from() == floor:
+            since = floor  # a replica holding nothing, after a restore: the era's whole snapshot
         if since < floor:
             raise CursorExpiredError(
                 "Your sync cursor is older than the retained change log: resync from scratch",
