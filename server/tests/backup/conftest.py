@@ -137,6 +137,17 @@ def rewrite(source: Path, target: Path, change: Callable[[list[bytes]], list[byt
     target.write_bytes(gzip.compress(b"".join(body) + json.dumps(trailer).encode() + b"\n"))
 
 
+SYNC_ERA_KEYS = ("sync.change_log_floor", "sync.change_log_whole_from")
+
+
+def without_sync_era(rows: Rows) -> Rows:
+    """A dump without what a restore replaces on purpose: the change log (a new era of seqs, see
+    test_sync_era.py) and its floor/snapshot settings."""
+    kept = {name: table for name, table in rows.items() if name != "change_log"}
+    kept["settings"] = [row for row in rows["settings"] if row[0] not in SYNC_ERA_KEYS]
+    return kept
+
+
 def with_header(change: Callable[[dict[str, Any]], None]) -> Callable[[list[bytes]], list[bytes]]:
     def apply(lines: list[bytes]) -> list[bytes]:
         header = json.loads(lines[0])
@@ -150,6 +161,7 @@ class Helpers:
     """The helpers above, for the test modules (importlib mode: tests do not import conftest)."""
 
     dump = staticmethod(dump)
+    without_sync_era = staticmethod(without_sync_era)
     seed = staticmethod(seed)
     rewrite = staticmethod(rewrite)
     with_header = staticmethod(with_header)

@@ -23,7 +23,7 @@ async def test_embedded_to_mariadb_and_back(mariadb_scratch: Any, bk: Any, tmp_p
     assert verify(first.path).source_dialect == "sqlite"
     mariadb = await mariadb_scratch("portable")
     await restore_backup(mariadb, first.path)
-    assert await bk.dump(mariadb.database_url) == original
+    assert bk.without_sync_era(await bk.dump(mariadb.database_url)) == bk.without_sync_era(original)
 
     engine = create_async_engine(mariadb.database_url)
     async with engine.begin() as connection:
@@ -43,7 +43,7 @@ async def test_embedded_to_mariadb_and_back(mariadb_scratch: Any, bk: Any, tmp_p
     assert verify(second.path).source_dialect in ("mysql", "mariadb")
     back = bk.settings_for(tmp_path / "back", None)
     await restore_backup(back, second.path)
-    assert await bk.dump(back.effective_database_url) == original
+    assert bk.without_sync_era(await bk.dump(back.effective_database_url)) == bk.without_sync_era(original)
 
     engine = create_async_engine(back.effective_database_url)
     async with engine.connect() as connection:

@@ -9,11 +9,19 @@ in memory.
 `restore_backup` checks the whole file first (a damaged file never touches the target), brings the
 target's schema to the backup's Alembic revision, then empties (with `force`) and loads every table
 in one transaction - foreign-key checks deferred (SQLite) or off (MySQL) during the load - and
-compares each table's count with the header before committing. Afterwards: the schema is upgraded
+compares each table's count with the header and opens a new era of sync change seqs (below) before
+committing. Afterwards: the schema is upgraded
 to this server's head when the backup is older, AUTO_INCREMENT continues after the restored ids
 (MySQL) and the caches a running server reads are invalidated: a new catalog generation (every
 cached search/scan answer is dropped) and every user's cached principal, here and - through
 pub/sub - in every other server process.
+
+Devices: a desktop's replica and sync cursor may hold changes the restore undid (or come from
+another server), and the restored change log would hand out its seqs again. So the load replaces
+the change log by a new era (`sync.repository.ChangeLogRepository.open_era`): it starts ERA_GAP
+past the highest seq of both the restored log and the target's log before the restore, holds one
+upsert per live entity, and its start is the prune floor - every device's next pull gets 410
+`cursor_expired` and it resyncs from scratch (a pull from 0 gets the snapshot).
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Column, MetaData, Table, event, func, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.types import TypeEngine
 
 from fllc_server import __version__
@@ -54,6 +62,7 @@ from fllc_server.config import Settings
 from fllc_server.kit.db import build_engine, is_sqlite
 from fllc_server.migrations import alembic_config, downgrade, upgrade
 from fllc_server.models import Base
+from fllc_server.sync.repository import ERA_GAP, ChangeLogRepository
 
 if TYPE_CHECKING:
     from fllc_server.state import AppState
@@ -81,6 +90,7 @@ class RestoreResult:
     emptied: bool
     counts: dict[str, int] = field(default_factory=dict)
     caches_note: str = ""
+    sync_era: int = 0  # the change seq the new era starts at: every older device cursor resyncs
 
 
 def default_backup_name(now: dt.datetime | None = None) -> str:
@@ -294,11 +304,14 @@ async def restore_backup(
                 "'fllc-server restore --force' to empty it first (back it up before if in doubt)."
             )
         emptied = bool(before.nonempty)
+        reached = await _highest_seq(engine) if {"change_log", "settings"} <= before.tables else 0
         await _align_schema(engine, url, before, header.alembic_revision, revisions)
         target = await _look(engine, wanted)
         tables = _load_tables(header, target)
         clear = [t for t in _model_tables() if t.name in target.tables and t.name not in tables]
-        counts, restored_users = await _load(engine, path, header, tables, [*clear, *tables.values()])
+        counts, restored_users, era = await _load(
+            engine, path, header, tables, [*clear, *tables.values()], reached=reached
+        )
         if header.alembic_revision != revisions[-1]:
             await asyncio.to_thread(upgrade, url, "head")
         await _continue_ids(engine, header)
@@ -309,7 +322,7 @@ async def restore_backup(
     note = await _invalidate_caches(settings, state, before.user_ids | restored_users)
     return RestoreResult(path=path, tables=len(header.tables), rows=header.total_rows,
                          seconds=time.perf_counter() - started, revision=header.alembic_revision,
-                         emptied=emptied, counts=counts, caches_note=note)
+                         emptied=emptied, counts=counts, caches_note=note, sync_era=era)
 
 
 async def _align_schema(
@@ -368,11 +381,29 @@ async def _empty(connection: AsyncConnection, tables: Sequence[Table]) -> None:
         await connection.execute(table.delete())
 
 
+async def _highest_seq(engine: AsyncEngine) -> int:
+    """The highest change seq the target's log reached before the restore (devices may hold it)."""
+    async with engine.connect() as connection, AsyncSession(bind=connection) as session:
+        return await ChangeLogRepository(session).highest_reached()
+
+
+async def _new_era(connection: AsyncConnection, reached: int) -> int:
+    """Open the change log's new era in the load's transaction (the change_log and settings
+    columns it writes are the same at every revision so far); returns its start."""
+    async with AsyncSession(bind=connection) as session:
+        changes = ChangeLogRepository(session)
+        start = max(reached, await changes.highest_reached()) + ERA_GAP
+        await changes.open_era(start, dt.datetime.now(dt.UTC))
+    return start
+
+
 async def _load(
-    engine: AsyncEngine, path: Path, header: Header, tables: dict[str, Table], clear: Sequence[Table]
-) -> tuple[dict[str, int], set[int]]:
-    """Empty `clear` and load every table in one transaction; the counts are checked before it
-    commits, and any error (a damaged file included) rolls everything back."""
+    engine: AsyncEngine, path: Path, header: Header, tables: dict[str, Table], clear: Sequence[Table],
+    *, reached: int,
+) -> tuple[dict[str, int], set[int], int]:
+    """Empty `clear` and load every table in one transaction; the counts are checked and the
+    change log's new era opened before it commits, and any error (a damaged file included) rolls
+    everything back."""
     user_ids: set[int] = set()
     async with engine.connect() as connection:
         mysql = connection.dialect.name in ("mysql", "mariadb")
@@ -391,13 +422,14 @@ async def _load(
                 finally:
                     reader.close()
                 counts = await _counts(connection, header, tables)
+                era = await _new_era(connection, reached)
                 if not mysql:
                     await _rebuild_sqlite_search(connection)
         finally:
             if mysql:
                 with contextlib.suppress(SQLAlchemyError):
                     await connection.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
-    return counts, user_ids
+    return counts, user_ids, era
 
 
 async def _counts(connection: AsyncConnection, header: Header, tables: dict[str, Table]) -> dict[str, int]:
