@@ -137,7 +137,7 @@ def rewrite(source: Path, target: Path, change: Callable[[list[bytes]], list[byt
     target.write_bytes(gzip.compress(b"".join(body) + json.dumps(trailer).encode() + b"\n"))
 
 
-SYNC_ERA_KEYS = ("sync.change_log_floor", "sync.change_log_whole_from")
+SYNC_ERA_KEYS = ("sync.change_log_floor", "sync.change_log_compacted", "sync.change_log_whole_from")
 
 
 def without_sync_era(rows: Rows) -> Rows:

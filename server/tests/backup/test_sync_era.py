@@ -169,7 +169,7 @@ async def test_the_era_survives_a_restart_on_a_new_server(
         oldest = await connection.scalar(text("SELECT MIN(seq) FROM change_log"))
     await engine.dispose()
     assert {k: int(v) for k, v in settings_rows.items()} == {
-        "sync.change_log_floor": start, "sync.change_log_whole_from": start}
+        "sync.change_log_floor": start, "sync.change_log_compacted": start}
     assert oldest == start  # the era's marker: nothing of the old log is left
 
 

@@ -12,7 +12,7 @@ from fllc_server.auth.permissions import Permission
 from fllc_server.kit.changes import record_change
 from fllc_server.kit.errors import Conflict
 from fllc_server.kit.schemas import RequestSchema
-from fllc_server.models import Change, utcnow
+from fllc_server.models import Change, SettingRow, utcnow
 from fllc_server.sync import kinds
 from fllc_server.sync.service import settled
 from sqlalchemy import select
@@ -94,25 +94,24 @@ async def test_a_deleted_product_comes_as_a_tombstone(push, ops, client, auth_he
     assert [(c["entity_id"], c["action"]) for c in from_scratch] == [(warehouse.widget, "delete")]
 
 
-async def test_a_cursor_older_than_the_retained_log_is_gone(
+async def test_a_cursor_below_the_floor_is_gone_and_zero_is_not(
     app, push, ops, client, auth_headers, warehouse
 ) -> None:
+    """Only a cursor (other than 0) below the floor - the highest tombstone compaction dropped,
+    test_compaction.py - gets 410."""
     staff = await auth_headers("staff")
-    app.state.fllc.settings.change_log_retention = 2
-    await push(staff, ops.intake(warehouse.widget, 1))
-    first_cursor = (await _pull(client, staff)).json()["next_since"]
     await push(staff, *(ops.intake(warehouse.gadget, 1) for _ in range(4)))
+    async with app.state.fllc.db.transaction() as session:
+        session.add(SettingRow(key="sync.change_log_floor", value=3))
 
-    expired = await _pull(client, staff, first_cursor)
+    expired = await _pull(client, staff, 2)
     cursor = (await client.get("/api/v1/sync/cursor", headers=staff)).json()
-    fresh = await _pull(client, staff, cursor["floor"])
 
     assert expired.status_code == 410
     assert expired.json()["error"]["code"] == "cursor_expired"
-    assert expired.json()["error"]["details"][0]["floor"] == cursor["floor"]
-    assert cursor["floor"] == cursor["seq"] - 2
-    assert fresh.status_code == 200
-    assert [c["entity_id"] for c in fresh.json()["changes"]] == [warehouse.gadget]
+    assert expired.json()["error"]["details"][0]["floor"] == cursor["floor"] == 3
+    for since in (0, 3):
+        assert (await _pull(client, staff, since)).status_code == 200
 
 
 async def test_pull_needs_products_view(client) -> None:

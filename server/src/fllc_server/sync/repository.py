@@ -1,11 +1,20 @@
-"""All sync queries: the change log, its prune floor and the entity rows behind the changes.
+"""All sync queries: the change log, its marks and the entity rows behind the changes.
+
+Compaction: the log is kept as the newest change of every entity. `compact` removes, from the changes
+at or below a mark (`sync.change_log_compacted`), every change superseded by a newer change of the
+same entity (entity_type, entity_id); then the log's head, while it holds only tombstones (deletes
+that are old enough), is dropped, and only that raises the floor (`sync.change_log_floor`, the
+highest seq dropped): a cursor below it may hold an entity whose delete is gone, so it gets 410. No
+change is left at or below the floor, so a cursor of 0 (a replica holding nothing, which is how a
+resyncing device asks) is always answered, and the cursors it pages through never fall below the
+floor: the log from the start is a whole snapshot (tombstones that are not at the head stay, one
+per deleted entity; a replica with nothing applies them as no-ops).
 
 Eras: a restore cannot know which seqs the devices hold (they may have pulled changes the restore
 undid, and may come from another server altogether), so it opens a new era of the change sequence
 (`open_era`): the log restarts far past any seq a device could hold, holding one upsert per live
 entity (the snapshot), and the floor is raised to the era's start, so that every older cursor gets
-410 `cursor_expired`. A cursor of 0 (a device holding nothing, which is how a resyncing desktop
-asks) is served from the era's start while the snapshot is still whole (`whole_from`).
+410 `cursor_expired`, while a cursor of 0 reads the era's snapshot (and, later, its compacted log).
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from fllc_server.models import (
     AppliedOp,
@@ -30,10 +40,11 @@ from fllc_server.models import (
 )
 
 FLOOR_KEY = "sync.change_log_floor"
-# The start of the current era while the log after it still holds its whole snapshot (see `open_era`).
-WHOLE_FROM_KEY = "sync.change_log_whole_from"
+# Every change at or below this seq has been compacted (see the module docstring).
+COMPACTED_KEY = "sync.change_log_compacted"
 ERA_GAP = 2**32  # an era starts this far past any seq the previous log (or another server's) reached
 ERA_MARKER = {"entity_type": "sync", "entity_id": 0, "action": "era"}  # holds the sequence at the start
+ERA_ACTION = ERA_MARKER["action"]  # never sent to a device; the only change of its entity, never compacted
 # What a replica holds, in an order a replica can apply (referenced rows first): sync.shapes' types.
 SNAPSHOT: tuple[tuple[str, Any], ...] = (
     ("location", Location), ("category", Category), ("supplier", Supplier), ("product", Product),
@@ -42,6 +53,7 @@ SNAPSHOT: tuple[tuple[str, Any], ...] = (
 CHANGES = cast(Table, Change.__table__)
 APPLIED_OPS = cast(Table, AppliedOp.__table__)  # Core statements: no ORM bookkeeping per row
 _CHUNK = 1000
+_DELETE_CHUNK = 2000  # seqs per DELETE ... IN (...)
 
 
 class ChangeLogRepository:
@@ -58,29 +70,91 @@ class ChangeLogRepository:
         return int(await self.session.scalar(select(func.max(Change.seq))) or 0)
 
     async def floor(self) -> int:
-        """The highest pruned seq: a cursor below it has missed changes that are gone."""
-        row = await self.session.get(SettingRow, FLOOR_KEY)
-        return int(row.value) if row is not None else 0
+        """The highest dropped tombstone (or the era's start): a cursor other than 0 below it
+        may hold an entity whose delete is gone from the log."""
+        return await self._get(FLOOR_KEY)
 
-    async def prune_through(self, seq: int) -> int:
-        """Delete changes up to `seq` and raise the floor to the last one deleted (a cursor at
-        or past it has missed nothing); returns the rows deleted."""
-        last = await self.session.scalar(select(func.max(Change.seq)).where(Change.seq <= seq))
-        if last is None:
-            return 0
-        seq = int(last)
-        result = await self.session.execute(
-            delete(Change).where(Change.seq <= seq).execution_options(synchronize_session=False)
+    async def compacted(self, *, lock: bool = False) -> int:
+        """The compaction mark (see the module docstring); with `lock`, the settings row is held
+        until commit, so that compactions of one log run one after another."""
+        query = select(SettingRow.value).where(SettingRow.key == COMPACTED_KEY)
+        if lock:  # a row to lock (a database emptied by hand has none): added once, by one
+            floor = await self.floor()
+            await self.session.execute(
+                insert(SettingRow)
+                .values(key=COMPACTED_KEY, value=floor, updated_at=dt.datetime.now(dt.UTC))
+                .prefix_with("IGNORE", dialect="mysql")
+                .prefix_with("IGNORE", dialect="mariadb")
+                .prefix_with("OR IGNORE", dialect="sqlite")
+            )
+            query = query.with_for_update()
+        value = await self.session.scalar(query)
+        return int(value) if value is not None else await self.floor()
+
+    async def marks(self) -> tuple[int, int]:
+        """(floor, compaction mark) in one read."""
+        rows: dict[str, Any] = dict(
+            (await self.session.execute(
+                select(SettingRow.key, SettingRow.value).where(SettingRow.key.in_([FLOOR_KEY, COMPACTED_KEY]))
+            )).all()
         )
-        await self._put(FLOOR_KEY, seq)
-        return int(getattr(result, "rowcount", 0))
+        floor = int(rows.get(FLOOR_KEY) or 0)
+        compacted = rows.get(COMPACTED_KEY)
+        return floor, int(compacted) if compacted is not None else floor
 
-    async def whole_from(self) -> int | None:
-        """The era's start while the log after it holds a replica's whole snapshot (no pruning
-        since the era opened); None otherwise."""
-        row = await self.session.get(SettingRow, WHOLE_FROM_KEY)
-        whole = int(row.value) if row is not None and row.value is not None else None
-        return whole if whole is not None and whole == await self.floor() else None
+    async def settled_through(self, seq: int, before: dt.datetime) -> int | None:
+        """The highest seq at or below `seq` written before `before` (a gap below it is no
+        transaction still in flight: `service.settled`'s rule); None if there is none."""
+        value = await self.session.scalar(
+            select(Change.seq)
+            .where(Change.seq <= seq, Change.created_at < before)
+            .order_by(Change.seq.desc())
+            .limit(1)
+        )
+        return int(value) if value is not None else None
+
+    async def compact(self, after: int, through: int) -> int:
+        """Compact the changes in (after, through] into the log below them: for every entity
+        changed there, delete its changes older than its newest one there (wherever they are).
+        Then drop the log's head up to `through` while it holds no upsert - expired tombstones
+        (and an era's marker) - raising the floor to the highest dropped: no change is ever left
+        at or below the floor, so a replica paging from 0 never holds a cursor below it.
+        `after` must be the current mark, `through` below the newest seq (which always stays, so
+        the sequence goes on from it). Returns the rows deleted."""
+        newest = (
+            select(Change.entity_type, Change.entity_id, func.max(Change.seq).label("newest"))
+            .where(Change.seq > after, Change.seq <= through)
+            .group_by(Change.entity_type, Change.entity_id)
+            .subquery("newest")
+        )
+        older = aliased(Change, name="older")
+        superseded = select(older.seq).join(
+            newest,
+            (older.entity_type == newest.c.entity_type)
+            & (older.entity_id == newest.c.entity_id)
+            & (older.seq < newest.c.newest),
+        )
+        deleted = await self._delete(list(await self.session.scalars(superseded)))
+        live = await self.session.scalar(
+            select(Change.seq).where(Change.action == "upsert").order_by(Change.seq).limit(1)
+        )
+        head_end = through if live is None else min(through, int(live) - 1)
+        head = list(await self.session.scalars(select(Change.seq).where(Change.seq <= head_end)))
+        deleted += await self._delete(head)
+        if head and max(head) > await self.floor():
+            await self._put(FLOOR_KEY, max(head))
+        await self._put(COMPACTED_KEY, through)
+        return deleted
+
+    async def _delete(self, seqs: list[int]) -> int:
+        seqs = sorted(seqs)
+        for first in range(0, len(seqs), _DELETE_CHUNK):
+            await self.session.execute(
+                delete(Change)
+                .where(Change.seq.in_(seqs[first:first + _DELETE_CHUNK]))
+                .execution_options(synchronize_session=False)
+            )
+        return len(seqs)
 
     async def highest_reached(self) -> int:
         """The highest seq this log ever handed out that a device could hold."""
@@ -108,8 +182,12 @@ class ChangeLogRepository:
                 await self.session.execute(insert(CHANGES), rows)
                 seq += len(rows)
         await self._put(FLOOR_KEY, start)
-        await self._put(WHOLE_FROM_KEY, start)
+        await self._put(COMPACTED_KEY, start)  # nothing below it; one change per entity after it
         return seq - start
+
+    async def _get(self, key: str) -> int:
+        value = await self.session.scalar(select(SettingRow.value).where(SettingRow.key == key))
+        return int(value) if value is not None else 0
 
     async def _put(self, key: str, value: int) -> None:
         row = await self.session.get(SettingRow, key)

@@ -18,14 +18,20 @@ Pushing a batch:
   `permission_denied`) / `conflict` (a stale base_version: `current` is the entity now).
   Rejected and conflicting ops are not recorded: the same op_id may be pushed again later.
 
-Retention: the change log keeps the newest `change_log_retention` seqs; older rows are pruned
-after a push and the highest pruned seq (the floor) is kept in the settings table. A pull with
-`since` below the floor gets 410 `cursor_expired`: resync from scratch.
+Retention: the change log is compacted (`ChangeLogRepository.compact`): once a change is older than
+the newest `change_log_retention` seqs it goes if a newer change of the same entity follows it, and
+tombstones (deletes) that old go once they are at the head of the log (no upsert before them);
+only that raises the floor, to the highest seq dropped, kept in the settings table, and no change
+is left at or below it. The log thus always holds the newest change of every entity: a pull from 0
+is a whole snapshot of the catalog (paged from 0 without ever passing below the floor), and a pull
+from any cursor at or above the floor misses nothing current. A pull with `since` below the floor
+(other than 0) gets 410 `cursor_expired`: it may hold an entity whose delete is gone; resync from 0.
+Compaction runs after a push, in slices, so that a push pays for it only once in a while.
 
 A restore opens a new era of seqs (`ChangeLogRepository.open_era`): the floor jumps past every
 seq of the old log, so every cursor from before gets 410, and `since=0` (a replica holding
-nothing) is answered with the era's snapshot - one change per live entity - until pruning
-removes part of it.
+nothing) is answered with the era's snapshot - one change per live entity - and, later, with the
+era's compacted log.
 """
 
 from __future__ import annotations
@@ -55,7 +61,7 @@ from fllc_server.sync.kinds import (
     is_builtin_stock_kind,
     kind_names,
 )
-from fllc_server.sync.repository import ChangeLogRepository
+from fllc_server.sync.repository import ERA_ACTION, ChangeLogRepository
 from fllc_server.sync.schemas import (
     ChangeOut,
     ChangesOut,
@@ -80,6 +86,7 @@ _BUMP_KEY = "catalog_bump_scheduled"
 
 
 PUSH_ATTEMPTS = 3
+COMPACT_PASS = 100_000  # seqs compacted by one push at most
 
 
 async def push_batch(state: AppState, batch: PushIn, actor: CurrentUser) -> PushOut:
@@ -196,18 +203,19 @@ class SyncService:
     # -- pull --------------------------------------------------------------------------------
 
     async def pull(self, since: int, limit: int) -> ChangesOut:
-        floor = await self.changes.floor()
-        if since == 0 and floor and await self.changes.whole_from() == floor:
-            since = floor  # a replica holding nothing, after a restore: the era's whole snapshot
-        if since < floor:
+        rows = await self.changes.after(since, limit + 1)
+        # The marks are read after the rows: a compaction that dropped a tombstone after the
+        # cursor before the rows were read has raised the floor by now (410, nothing missed).
+        floor, compacted = await self.changes.marks()
+        if 0 < since < floor:
             raise CursorExpiredError(
                 "Your sync cursor is older than the retained change log: resync from scratch",
                 details=[{"since": since, "floor": floor, "seq": await self.changes.newest_seq()}],
             )
-        rows = settled(await self.changes.after(since, limit + 1), since, utcnow())
+        rows = settled(rows, since, utcnow(), compacted)
         has_more = len(rows) > limit
         rows = rows[:limit]
-        latest = {(row.entity_type, row.entity_id): row for row in rows}
+        latest = {(row.entity_type, row.entity_id): row for row in rows if row.action != ERA_ACTION}
         changes = await self._render(sorted(latest.values(), key=lambda row: row.seq))
         next_since = rows[-1].seq if rows else since
         return ChangesOut(changes=changes, next_since=next_since, has_more=has_more)
@@ -234,15 +242,21 @@ class SyncService:
     # -- retention ---------------------------------------------------------------------------
 
     async def prune(self) -> int:
-        """Drop changes older than the newest `change_log_retention` seqs (in slices, so that
-        a push pays for it only once in a while). Returns the rows deleted."""
+        """Compact the changes older than the newest `change_log_retention` seqs (see the module
+        docstring): in slices, so that a push pays for it only once in a while, of at most
+        COMPACT_PASS seqs (a long backlog is worked off over several pushes), and only over
+        changes older than GAP_SETTLE (a gap below the mark is never a transaction in flight).
+        Returns the rows deleted."""
         retention = self.state.settings.change_log_retention
-        newest = await self.changes.newest_seq()
-        floor = await self.changes.floor()
-        through = newest - retention
-        if through <= floor or through - floor < _prune_slice(retention):
+        through = await self.changes.newest_seq() - max(retention, 1)  # the newest change stays
+        if through - await self.changes.compacted() < _prune_slice(retention):
             return 0
-        return await self.changes.prune_through(through)
+        mark = await self.changes.compacted(lock=True)  # the latest mark, once no other runs
+        through = min(through, mark + COMPACT_PASS)
+        settled_through = await self.changes.settled_through(through, utcnow() - GAP_SETTLE)
+        if settled_through is None or settled_through <= mark:
+            return 0
+        return await self.changes.compact(mark, settled_through)
 
 
 def _prune_slice(retention: int) -> int:
@@ -308,15 +322,15 @@ def runs(commands: list[Command]) -> list[tuple[bool, list[Command]]]:
     return grouped
 
 
-def settled(rows: list[Change], since: int, now: dt.datetime) -> list[Change]:
-    """The rows up to the first young gap in the seqs (see GAP_SETTLE). A cursor of 0 has no
-    previous seq to be contiguous with (the log may start anywhere)."""
-    previous = since or None
+def settled(rows: list[Change], since: int, now: dt.datetime, compacted: int = 0) -> list[Change]:
+    """The rows up to the first young gap in the seqs (see GAP_SETTLE). Every seq at or below
+    `compacted` is settled (compaction's gaps are no transaction in flight); a cursor of 0 on a log
+    never compacted has no previous seq to be contiguous with (the log may start anywhere)."""
+    known = max(since, compacted) or None  # every seq up to here is settled
     for index, row in enumerate(rows):
-        young = now - row.created_at < GAP_SETTLE
-        if previous is not None and row.seq != previous + 1 and young:
+        if known is not None and row.seq > known + 1 and now - row.created_at < GAP_SETTLE:
             return rows[:index]
-        previous = row.seq
+        known = max(row.seq, compacted)
     return rows
 
 
