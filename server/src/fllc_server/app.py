@@ -13,6 +13,7 @@ from fllc_server.audit.endpoints import router as audit_router
 from fllc_server.auth.endpoints import router as auth_router
 from fllc_server.catalog.cache import CACHED_READS
 from fllc_server.catalog.endpoints import router as catalog_router
+from fllc_server.catalog.index import CatalogIndex
 from fllc_server.config import Settings
 from fllc_server.events.endpoints import router as events_router
 from fllc_server.health.endpoints import router as health_router
@@ -50,9 +51,12 @@ def create_app(settings: Settings | None = None, *, migrate: bool | None = None)
             await upgrade_async(settings.effective_database_url)
         await load_runtime(state)  # a database down at start: /readyz says 503 until it is back
         state.auth.start()  # hears other processes' user changes and sign-outs
+        state.search_index = CatalogIndex(state)
+        state.search_index.start()  # built in the background: searches use the database until then
         try:
             yield
         finally:
+            await state.search_index.stop()
             await state.close()
             ACCESS_LOG.flush()
 

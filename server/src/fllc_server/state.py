@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis
 
@@ -17,6 +18,9 @@ from fllc_server.infra.ratelimit import ApiLimiter, LeasedRateLimiter, RateLimit
 from fllc_server.kit.changes import CATALOG_GENERATION_KEY
 from fllc_server.kit.db import Database
 from fllc_server.observability.metrics import Metrics
+
+if TYPE_CHECKING:
+    from fllc_server.catalog.index import CatalogIndex
 
 
 @dataclass
@@ -46,6 +50,7 @@ class AppState:
     catalog_generation: FreshRead  # the generation cached catalog answers must belong to
     answers: LocalAnswers  # this process's copy of cached answers (catalog.cache)
     redis: Redis | None = None
+    search_index: CatalogIndex | None = None  # product searches from memory (catalog.index), per process
     extras: dict[str, object] = field(default_factory=dict)
 
     @classmethod

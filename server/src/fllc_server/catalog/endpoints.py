@@ -74,6 +74,10 @@ async def search_products(
     state = get_state(request)
 
     async def answer() -> bytes:
+        if state.search_index is not None:  # from memory, as fresh as the generation (catalog.index)
+            body = await state.search_index.page(query, paging)
+            if body is not None:
+                return body
         async with state.db.sessions() as session:
             totals = CatalogAnswers(state, "product_count")
             rows, total = await ProductService(session, state).search(query, totals)

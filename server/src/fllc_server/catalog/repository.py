@@ -232,7 +232,7 @@ class _Shape:
         typed = query.q or ""
         return cls(
             text=bool(typed),
-            barcode=bool(typed) and _as_barcode(typed) is not None,
+            barcode=bool(typed) and as_barcode(typed) is not None,
             terms=len(words(typed)),
             category=query.category_id is not None,
             supplier=query.supplier_id is not None,
@@ -264,7 +264,7 @@ def search_parameters(query: ProductQuery) -> dict[str, Any]:
     }
     if typed:
         values["sku_prefix"] = escape_like(typed) + "%"
-        values["barcode"] = _as_barcode(typed)
+        values["barcode"] = as_barcode(typed)
         terms = words(typed)
         if terms:
             values["fts_query"] = fts5_name_query(terms)
@@ -369,6 +369,9 @@ def _name_hits(terms: int, *, sqlite: bool) -> Select[Any]:
     return mysql_term_hits(terms)
 
 
+PRODUCT_COLUMNS = _PRODUCT_COLUMNS
+
+
 _CONVERTERS: dict[tuple[str, str], Callable[[Sequence[Any]], dict[str, Any]]] = {}
 
 
@@ -418,7 +421,8 @@ def mysql_term_hits(terms: int) -> Select[Any]:
     return query.where(*conditions)
 
 
-def _as_barcode(q: str) -> str | None:
+def as_barcode(q: str) -> str | None:
+    """The barcode a typed query also matches exactly (digits that are a valid GTIN), or None."""
     if not (q.isascii() and q.isdigit()):
         return None
     try:

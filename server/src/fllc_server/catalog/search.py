@@ -21,7 +21,12 @@ _WORD = re.compile(r"[^\W_]+")
 
 def words(text: str) -> list[str]:
     """The searchable words of `text`, lower-cased, at most MAX_WORDS."""
-    return _WORD.findall(text.lower())[:MAX_WORDS]
+    return name_words(text)[:MAX_WORDS]
+
+
+def name_words(text: str) -> list[str]:
+    """Every word of `text`, lower-cased: what a product name is found by (catalog.index)."""
+    return _WORD.findall(text.lower())
 
 
 def escape_like(text: str) -> str:
