@@ -301,3 +301,20 @@ async def test_after_a_new_era_compaction_keeps_zero_whole_and_older_cursors_gon
     assert [c["data"]["name"] for c in replica if c["data"]] == ["Saw 2", "Late"]
     async with app.state.fllc.db.sessions() as session:
         assert await session.scalar(select(func.min(Change.seq))) > start
+
+
+async def test_a_jump_in_the_seqs_does_not_stall_compaction(
+    app: FastAPI, client: httpx.AsyncClient, auth_headers: Any,
+) -> None:
+    """A log whose seqs start far past the mark (a log emptied by hand; MySQL keeps its counter)."""
+    async with app.state.fllc.db.transaction() as session:
+        session.add(Change(seq=3_000_000, entity_type="location", entity_id=1, action="delete"))
+    admin = await auth_headers("admin")
+    catalog = Catalog(client, admin)
+    lamp = await catalog.product("LAMP-1", "Lamp")
+    for n in range(3):
+        lamp = await catalog.rename(lamp, f"Lamp {n}")
+    await _age(app)
+    assert await _compact(app, retention=1) == 3  # the tombstone at the head, two lamps
+    assert [(t, a) for _, t, _, a in await _log(app)] == [("product", "upsert")] * 2  # + the newest
+    assert (await _marks(app))[0] == 3_000_000

@@ -66,6 +66,10 @@ class ChangeLogRepository:
         )
         return list(rows)
 
+    async def first_after(self, seq: int) -> int | None:
+        value = await self.session.scalar(select(func.min(Change.seq)).where(Change.seq > seq))
+        return int(value) if value is not None else None
+
     async def newest_seq(self) -> int:
         return int(await self.session.scalar(select(func.max(Change.seq))) or 0)
 

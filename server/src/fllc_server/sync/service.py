@@ -252,7 +252,10 @@ class SyncService:
         if through - await self.changes.compacted() < _prune_slice(retention):
             return 0
         mark = await self.changes.compacted(lock=True)  # the latest mark, once no other runs
-        through = min(through, mark + COMPACT_PASS)
+        first = await self.changes.first_after(mark)  # seqs may jump (eras, a log emptied by hand)
+        if first is None:
+            return 0
+        through = min(through, first - 1 + COMPACT_PASS)
         settled_through = await self.changes.settled_through(through, utcnow() - GAP_SETTLE)
         if settled_through is None or settled_through <= mark:
             return 0
