@@ -21,8 +21,7 @@ from fllc_server.kit.cached_reads import CachedReadsMiddleware
 from fllc_server.kit.handlers import install_error_handlers
 from fllc_server.migrations import upgrade_async
 from fllc_server.observability.logging import ACCESS_LOG, configure_logging
-from fllc_server.observability.middleware import RequestContextMiddleware
-from fllc_server.observability.ratelimit_middleware import RateLimitMiddleware
+from fllc_server.observability.middleware import RequestGate
 from fllc_server.purchasing.endpoints import router as purchasing_router
 from fllc_server.sales.endpoints import router as sales_router
 from fllc_server.settings.endpoints import router as settings_router
@@ -51,12 +50,12 @@ def create_app(settings: Settings | None = None, *, migrate: bool | None = None)
             await upgrade_async(settings.effective_database_url)
         await load_runtime(state)  # a database down at start: /readyz says 503 until it is back
         state.auth.start()  # hears other processes' user changes and sign-outs
-        state.search_index = CatalogIndex(state)
-        state.search_index.start()  # built in the background: searches use the database until then
+        index = state.search_index = CatalogIndex(state)
+        index.start()  # built in the background: searches use the database until then
         try:
             yield
         finally:
-            await state.search_index.stop()
+            await index.stop()
             await state.close()
             ACCESS_LOG.flush()
 
@@ -69,8 +68,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool | None = None)
     app.state.fllc = state
     install_error_handlers(app)
     mount_routes(app, ROUTERS)
-    # Outermost first at request time: context → rate limit → CORS → cached reads → routes
-    # (auth, validation). Added innermost first.
+    # Outermost first at request time: request id and rate limit (RequestGate) → CORS → cached
+    # reads → routes (auth, validation). Added innermost first.
     app.add_middleware(CachedReadsMiddleware, reads=CACHED_READS)
     if settings.cors_origins:  # an empty allow-list answers no cross-origin request: no layer needed
         app.add_middleware(
@@ -80,8 +79,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool | None = None)
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
             expose_headers=["X-Request-ID", "Retry-After", "X-Cache", "Idempotent-Replayed"],
         )
-    app.add_middleware(RateLimitMiddleware)
-    app.add_middleware(RequestContextMiddleware, metrics=state.metrics)
+    app.add_middleware(RequestGate, metrics=state.metrics)
     return app
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 # Valid GTINs (check digits verified by hand and by the code under test).
 EAN13 = "4006381333931"
@@ -50,3 +51,10 @@ def make_entity(client: httpx.AsyncClient, admin: dict[str, str]) -> MakeEntity:
         return response.json()
 
     return make
+
+
+@pytest.fixture
+def database_search(app: FastAPI) -> None:
+    """Searches computed by the database path only (no in-process index: catalog.index), for
+    tests of what that path does: its count cache, its word index under raw SQL writes."""
+    app.state.fllc.search_index = None

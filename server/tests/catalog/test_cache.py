@@ -151,7 +151,7 @@ async def test_reference_writes_also_refresh_the_answers(
 
 
 async def test_paging_one_question_counts_it_once_and_a_write_recounts(
-    client, admin, make_product
+    client, admin, make_product, database_search
 ) -> None:
     for number in range(3):
         await make_product(sku=f"TOT-{number}", name=f"Totalled item {number}")

@@ -260,8 +260,9 @@ async def test_a_restored_product_is_found_by_its_words_again(client, admin, mak
     assert await _skus(client, admin, q="gate hinge") == ["RST-1"]
 
 
-async def test_products_written_without_the_api_are_found(app, client, admin) -> None:
-    """Bulk loads (the demo seed) insert rows directly: the word index must follow every write."""
+async def test_products_written_without_the_api_are_found(app, client, admin, database_search) -> None:
+    """Bulk loads (the demo seed) insert rows directly: the word index must follow every write.
+    (The in-process index follows change_log: a write without a change record is the database's.)"""
     db = app.state.fllc.db
     async with db.transaction() as session:
         await session.execute(

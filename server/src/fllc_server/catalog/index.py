@@ -65,6 +65,7 @@ Slots = NDArray[np.int64]
 FLOOR_KEY = "sync.change_log_floor"  # sync.repository's marks, read here (never written)
 COMPACTED_KEY = "sync.change_log_compacted"
 GAP_SETTLE = dt.timedelta(seconds=10)  # sync.service.GAP_SETTLE: a younger gap may still commit
+PRODUCT_CHANGES = frozenset({"product", "stock"})  # change_log entity types whose id is a product's
 CHANGES_PER_CATCH_UP = 20_000  # more changed rows than this: rebuild (in the background) instead
 BUILD_CHUNK = 10_000  # products read per statement while building
 RETRY_BUILD = 30.0  # seconds after a failed build before a search starts another
@@ -774,7 +775,7 @@ class CatalogIndex:
             if len(changes) > CHANGES_PER_CATCH_UP:
                 self._rebuild()
                 return False
-            ids = sorted({int(c.entity_id) for c in changes if c.entity_type == "product"})
+            ids = sorted({int(c.entity_id) for c in changes if c.entity_type in PRODUCT_CHANGES})
             rows = await _load(session, ids, sqlite=self.sqlite) if ids else []
         snapshot = self.snapshot
         if snapshot is None:  # a rebuild began meanwhile
@@ -795,15 +796,10 @@ class CatalogIndex:
 
 async def _marks(session: AsyncSession) -> tuple[int, int]:
     """(the change log's floor, its compaction mark) — sync's settings, 0 when absent."""
-    rows: dict[str, Any] = dict(
-        (
-            await session.execute(
-                select(SettingRow.key, SettingRow.value).where(SettingRow.key.in_([FLOOR_KEY, COMPACTED_KEY]))
-            )
-        )
-        .tuples()
-        .all()
+    result = await session.execute(
+        select(SettingRow.key, SettingRow.value).where(SettingRow.key.in_([FLOOR_KEY, COMPACTED_KEY]))
     )
+    rows: dict[str, Any] = {str(row[0]): row[1] for row in result.all()}
     floor = int(rows.get(FLOOR_KEY) or 0)
     compacted = rows.get(COMPACTED_KEY)
     return floor, int(compacted) if compacted is not None else floor
