@@ -186,7 +186,10 @@ async def test_the_global_rate_limit_answers_429_with_retry_after_per_ip(setting
             assert body["error"]["message"]
             assert 1 <= int(limited.headers["Retry-After"]) <= 60
             assert limited.headers["x-content-type-options"] == "nosniff"
+            assert limited.headers["X-Request-ID"]
             assert (await client.get("/healthz")).status_code == 200  # probes are exempt
+            metrics = (await client.get("/metrics")).text
+            assert 'fllc_http_requests_total{method="GET",route="unmatched",status="429"} 1.0' in metrics
         async with http(application, ip="10.9.0.2") as other:
             assert (await other.get("/api/v1/nothing")).status_code == 404
 

@@ -98,15 +98,6 @@ class CatalogRead:
     route: str
     permission: Permission = Permission.PRODUCTS_VIEW
 
-    @property
-    def _prefix(self) -> str:
-        return self.route.split("{", 1)[0]
-
-    def matches(self, path: str) -> bool:
-        if "{" in self.route:
-            return path.startswith(self._prefix) and len(path) > len(self._prefix)
-        return path == self.route
-
     @staticmethod
     def question(scope: Scope) -> str:
         """The request as sent: two spellings of one question are two entries, never a wrong one."""

@@ -39,8 +39,6 @@ class CachedRead(Protocol):
     @property
     def permission(self) -> Permission: ...
 
-    def matches(self, path: str) -> bool: ...
-
     async def cached(self, state: AppState, scope: Scope) -> bytes | None:
         """The stored answer to exactly this request, if there is a current one."""
         ...
@@ -49,16 +47,25 @@ class CachedRead(Protocol):
 class CachedReadsMiddleware:
     def __init__(self, app: ASGIApp, reads: Sequence[CachedRead]) -> None:
         self.app = app
-        self.reads = tuple(reads)
+        # A route without parameters is matched by its path, one with parameters ("/x/{code:path}")
+        # by what comes before them; both worked out once here, not per request.
+        self._exact = {read.route: read for read in reads if "{" not in read.route}
+        self._prefixed = tuple((read.route.split("{", 1)[0], read) for read in reads if "{" in read.route)
+
+    def _read_for(self, path: str) -> CachedRead | None:
+        read = self._exact.get(path)
+        if read is not None:
+            return read
+        for prefix, candidate in self._prefixed:
+            if path.startswith(prefix) and len(path) > len(prefix):
+                return candidate
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
-            path = scope["path"]
-            for read in self.reads:
-                if read.matches(path):
-                    if await self._answer(read, scope, send):
-                        return
-                    break
+            read = self._read_for(scope["path"])
+            if read is not None and await self._answer(read, scope, send):
+                return
         await self.app(scope, receive, send)
 
     @staticmethod
