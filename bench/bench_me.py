@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _harness import machine_load, process_cpu_seconds
 
 HERE = Path(__file__).resolve().parent
 SECRET = "bench-secret-" + "b" * 40
@@ -142,13 +143,26 @@ def _wrk(url: str, headers: list[str], seconds: float, connections: int,
         os.unlink(script)
     rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    return {"rps": float(rps.group(1)) if rps else 0.0, "p50_ms": _wrk_latency(output, "50"),
+    requests = re.search(r"(\d+) requests in", output)
+    return {"requests": int(requests.group(1)) if requests else 0,
+            "rps": float(rps.group(1)) if rps else 0.0, "p50_ms": _wrk_latency(output, "50"),
             "p99_ms": _wrk_latency(output, "99"), "errors": int(bad.group(1)) if bad else 0}
 
 
 def measure(driver: str, url: str, headers: list[str], seconds: float, connections: int,
-            method: str = "GET", body: str | None = None) -> dict[str, Any]:
-    """One measurement from a separate process: wrk, or this file's asyncio driver."""
+            method: str = "GET", body: str | None = None, pid: int | None = None) -> dict[str, Any]:
+    """One measurement from a separate process: wrk, or this file's asyncio driver. With the
+    server's `pid`, also its CPU time per request — unlike req/s, barely moved by other work on
+    the machine (other processes take turns on the cores, not this process's instructions)."""
+    cpu_before = process_cpu_seconds(pid) if pid else 0.0
+    result = _measure(driver, url, headers, seconds, connections, method, body)
+    if pid and result["requests"]:
+        result["cpu_us"] = (process_cpu_seconds(pid) - cpu_before) / result["requests"] * 1e6
+    return result
+
+
+def _measure(driver: str, url: str, headers: list[str], seconds: float, connections: int,
+             method: str, body: str | None) -> dict[str, Any]:
     if driver == "wrk":
         return _wrk(url, headers, seconds, connections, method, body)
     command = [sys.executable, __file__, "drive", "--url", url, "--seconds", str(seconds),
@@ -213,14 +227,16 @@ def _start(target: list[str], port: int, env: dict[str, str]) -> subprocess.Pope
 
 
 def _line(name: str, result: dict[str, Any]) -> str:
+    cpu = f"   server CPU {result['cpu_us']:>5.0f} us/request" if "cpu_us" in result else ""
     return (f"{name:<28} {result['rps']:>9.0f} req/s   p50 {result['p50_ms']:>7.2f} ms   "
-            f"p99 {result['p99_ms']:>7.2f} ms   non-2xx {result['errors']}")
+            f"p99 {result['p99_ms']:>7.2f} ms   non-2xx {result['errors']}{cpu}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per target (best kept)")
     parser.add_argument("--login-connections", type=int, default=32)
     parser.add_argument("--database-url", default="mysql+asyncmy://root@127.0.0.1:3306/fllc_bench?charset=utf8mb4")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
@@ -256,9 +272,11 @@ def main() -> None:
         measure(driver, f"{base}/api/v1/me", auth, 2, args.connections)  # warm-up
         measure(driver, floor_url, [], 2, args.connections)
         me_rounds, floor_rounds = [], []
-        for _ in range(2):
-            floor_rounds.append(measure(driver, floor_url, [], args.seconds, args.connections))
-            me_rounds.append(measure(driver, f"{base}/api/v1/me", auth, args.seconds, args.connections))
+        for _ in range(args.rounds):
+            floor_rounds.append(measure(driver, floor_url, [], args.seconds, args.connections,
+                                        pid=floor.pid))
+            me_rounds.append(measure(driver, f"{base}/api/v1/me", auth, args.seconds, args.connections,
+                                     pid=server.pid))
         me = max(me_rounds, key=lambda r: r["rps"])
         bare = max(floor_rounds, key=lambda r: r["rps"])
         statuses = [line for line in httpx.get(f"{base}/metrics").text.splitlines()
@@ -269,6 +287,11 @@ def main() -> None:
         ratio = me["rps"] / bare["rps"] if bare["rps"] else 0.0
         print(f"/me reaches {ratio:.0%} of the floor's requests/s (target >= 50%): "
               f"{'met' if ratio >= 0.5 else 'MISSED'}")
+        cpu_me = min(r["cpu_us"] for r in me_rounds if "cpu_us" in r)
+        cpu_floor = min(r["cpu_us"] for r in floor_rounds if "cpu_us" in r)
+        print(f"server CPU per request (least of {args.rounds} rounds): /me {cpu_me:.0f} us, floor "
+              f"{cpu_floor:.0f} us -> /me costs {cpu_me / cpu_floor:.2f}x the floor's CPU "
+              f"(= {cpu_floor / cpu_me:.0%} of its requests/s on a core of its own); {machine_load()}")
         login_body = json.dumps({"username": USERNAME, "password": PASSWORD})
         for connections in sorted({2, args.login_connections}):
             signed_in = measure(driver, f"{base}/api/v1/auth/login", [], args.seconds,
