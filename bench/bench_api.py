@@ -239,10 +239,37 @@ class Servers:
     floor: str
     token: str
     redis_url: str
+    pid: int = 0  # the API server's process (one uvicorn worker: it serves in this process)
 
     @property
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (robust to other load on the machine, unlike wall time)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def index_metrics(servers: Servers) -> dict[str, float]:
+    text = httpx.get(f"{servers.base}/metrics").text
+    return {line.split()[0].removeprefix("fllc_search_index_"): float(line.split()[1])
+            for line in text.splitlines() if line.startswith("fllc_search_index_")}
+
+
+def wait_for_index(servers: Servers, timeout: float = 120.0) -> str:
+    """Wait until the server's in-process search index is built (catalog.index); a description."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        metrics = index_metrics(servers)
+        if not metrics:
+            return "no search index"
+        if metrics.get("ready") == 1:
+            return (f"search index: {metrics['products']:,.0f} products, built in "
+                    f"{metrics['build_seconds']:.1f} s")
+        time.sleep(0.5)
+    return "search index not ready: misses answered by the database"
 
 
 def cache_counts(servers: Servers) -> dict[str, float]:
@@ -343,7 +370,7 @@ def start(args: argparse.Namespace, env: dict[str, str], body_file: Path) -> tup
                          f"http://127.0.0.1:{floor_port}/healthz")
     floor_url = f"http://127.0.0.1:{floor_port}"
     assert httpx.get(_url(floor_url, _path(TYPICAL))).content == typical.content
-    return server, floor, Servers(base, floor_url, token, args.redis_url)
+    return server, floor, Servers(base, floor_url, token, args.redis_url, server.pid)
 
 
 def _url(base: str, path: str) -> str:
@@ -388,9 +415,12 @@ def measure_searches(args: argparse.Namespace, servers: Servers) -> list[str]:
         misses_in_hit_runs += cache_counts(servers).get("miss", 0) - counted.get("miss", 0)
     floor = max(floors, key=lambda r: r.rps)
     hit = max(hits, key=lambda r: r.rps)
+    index_ready = wait_for_index(servers)
     new_generation(servers.redis_url)
     before = cache_counts(servers)
+    cpu_before = cpu_seconds(servers.pid)
     miss = wrk(servers.base, miss_script, **run)
+    cpu_used = cpu_seconds(servers.pid) - cpu_before
     after = cache_counts(servers)
     misses = after.get("miss", 0) - before.get("miss", 0)
     hits_in_miss_run = after.get("hit", 0) - before.get("hit", 0)
@@ -408,9 +438,15 @@ def measure_searches(args: argparse.Namespace, servers: Servers) -> list[str]:
         f"   (hit runs: {misses_in_hit_runs:.0f} misses; miss run: {misses:.0f} computed answers, "
         f"{hits_in_miss_run:.0f} hits; typical body "
         f"{len(Path(os.environ['FLLC_BENCH_BODY_FILE']).read_bytes()):,} bytes)",
+        f"   server CPU per miss (utime+stime of the server process over the miss run): "
+        f"{cpu_used / max(miss.requests, 1) * 1000:.2f} ms; {index_ready}",
     ]
     lines.append("")
     lines.append(f"cache miss by kind, concurrency 1 ({args.per_kind} distinct searches each):")
+    index = index_metrics(servers)
+    if index:
+        lines.append(f"   index: {index.get('answered', 0):,.0f} searches answered from it, "
+                     f"{index.get('declined', 0):,.0f} left to the database")
     new_generation(servers.redis_url)
     for kind, paths in kinds.items():
         sample = [p for p in paths if p not in set(warm) | set(measured[: miss.requests])][: args.per_kind]
