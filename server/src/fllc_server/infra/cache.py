@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from typing import Protocol
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
@@ -65,29 +65,73 @@ class MemoryCache:
 
 
 class RedisCache:
+    """The cache on Redis. Commands issued in the same turn of the event loop leave together in one
+    pipeline (one round trip, one parse): under load many requests look up and store answers at
+    once, and each command on its own costs the client more than the work it asks of Redis
+    (measured: a cache GET and SET were a fifth of the CPU of an uncached search). A command is
+    still sent after it was issued and still awaited until Redis answered it, so each caller sees
+    exactly what a command of its own would have shown."""
+
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
+        self._batch: list[tuple[tuple[Any, ...], asyncio.Future[Any]]] | None = None
+        self._sending: set[asyncio.Task[None]] = set()
+
+    async def _call(self, *command: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        if self._batch is None:
+            self._batch = []
+            loop.call_soon(self._send)
+        future: asyncio.Future[Any] = loop.create_future()
+        self._batch.append((command, future))
+        return await future
+
+    def _send(self) -> None:
+        batch, self._batch = self._batch or [], None
+        task = asyncio.ensure_future(self._execute(batch))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _execute(self, batch: list[tuple[tuple[Any, ...], asyncio.Future[Any]]]) -> None:
+        try:
+            if len(batch) == 1:
+                results: list[Any] = [await self._redis.execute_command(*batch[0][0])]  # type: ignore[no-untyped-call]
+            else:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for command, _ in batch:
+                        pipe.execute_command(*command)  # type: ignore[no-untyped-call]
+                    results = await pipe.execute(raise_on_error=False)
+        except Exception as exc:  # the connection failed: every command of the batch did
+            results = [exc] * len(batch)
+        for (_, future), result in zip(batch, results, strict=True):
+            if future.done():  # its caller went away
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    @staticmethod
+    def _bytes(value: Any) -> bytes | None:
+        return value if value is None or isinstance(value, bytes) else str(value).encode()
 
     async def get(self, key: str) -> bytes | None:
-        value = await self._redis.get(key)
-        return value if value is None or isinstance(value, bytes) else str(value).encode()
+        return self._bytes(await self._call("GET", key))
 
     async def get_many(self, keys: list[str]) -> list[bytes | None]:
         if not keys:
             return []
-        values = await self._redis.mget(keys)
-        return [v if v is None or isinstance(v, bytes) else str(v).encode() for v in values]
+        return [self._bytes(v) for v in await self._call("MGET", *keys)]
 
     async def set(self, key: str, value: bytes, ttl: int) -> None:
-        await self._redis.set(key, value, ex=ttl)
+        await self._call("SET", key, value, "EX", ttl)
 
     async def delete(self, *keys: str) -> None:
         if keys:
-            await self._redis.delete(*keys)
+            await self._call("DEL", *keys)
 
     async def incr(self, key: str) -> int:
-        value: int = await self._redis.incr(key)
-        return value
+        return int(await self._call("INCR", key))
 
     async def ping(self) -> None:
         await self._redis.ping()
