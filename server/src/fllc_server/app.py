@@ -7,18 +7,20 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute, APIWebSocketRoute
 
 from fllc_server import __version__
 from fllc_server.audit.endpoints import router as audit_router
 from fllc_server.auth.endpoints import router as auth_router
 from fllc_server.catalog.cache import CACHED_READS
-from fllc_server.catalog.endpoints import router as catalog_router
+from fllc_server.catalog.endpoints import ROUTERS as CATALOG_ROUTERS
 from fllc_server.catalog.index import CatalogIndex
 from fllc_server.config import Settings
 from fllc_server.events.endpoints import router as events_router
 from fllc_server.health.endpoints import router as health_router
 from fllc_server.kit.cached_reads import CachedReadsMiddleware
 from fllc_server.kit.handlers import install_error_handlers
+from fllc_server.kit.memory import keep_long_lived, release_long_lived
 from fllc_server.migrations import upgrade_async
 from fllc_server.observability.logging import ACCESS_LOG, configure_logging
 from fllc_server.observability.middleware import RequestGate
@@ -32,7 +34,7 @@ from fllc_server.sync.endpoints import router as sync_router
 from fllc_server.users.endpoints import router as users_router
 
 ROUTERS = [
-    health_router, auth_router, users_router, settings_router, audit_router, catalog_router,
+    health_router, auth_router, users_router, settings_router, audit_router, *CATALOG_ROUTERS,
     purchasing_router, sales_router, stock_router, sync_router, events_router,
 ]
 
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool | None = None)
             await upgrade_async(settings.effective_database_url)
         await load_runtime(state)  # a database down at start: /readyz says 503 until it is back
         state.auth.start()  # hears other processes' user changes and sign-outs
+        keep_long_lived()  # modules, models, schemas and routes live as long as the process
         index = state.search_index = CatalogIndex(state)
         index.start()  # built in the background: searches use the database until then
         try:
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool | None = None)
             await index.stop()
             await state.close()
             ACCESS_LOG.flush()
+            release_long_lived()
 
     app = FastAPI(
         title="FLLC Warehouse API",
@@ -94,6 +98,9 @@ def mount_routes(app: FastAPI, routers: list[APIRouter]) -> None:
     for router in routers:
         if router.on_startup or router.on_shutdown:
             raise ValueError(f"router {router.prefix!r} has event handlers: use app.include_router")
+        for route in router.routes:
+            if not isinstance(route, APIRoute | APIWebSocketRoute):
+                raise ValueError(f"{route!r} in router {router.prefix!r}: list its routers instead")
         app.router.routes.extend(router.routes)
 
 

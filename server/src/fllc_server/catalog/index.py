@@ -51,6 +51,7 @@ from fllc_server.catalog.repository import PRODUCT_COLUMNS, PRODUCT_FIELDS, as_b
 from fllc_server.catalog.schemas import ProductOut
 from fllc_server.catalog.search import ProductQuery, name_words, words
 from fllc_server.kit.changes import catalog_generation
+from fllc_server.kit.memory import keep_long_lived
 from fllc_server.kit.pagination import PageParams
 from fllc_server.models import Change, Product, SettingRow
 from fllc_server.models.base import utcnow
@@ -703,21 +704,25 @@ class CatalogIndex:
         stats.builds += 1
         stats.build_seconds = time.perf_counter() - started
         stats.last_catch_up = time.monotonic()
+        keep_long_lived()  # the snapshot lives until the next build: no full collection walks it
         self.ready.set()
         logger.info("catalog index built: %d products in %.2f s", snapshot.size, stats.build_seconds)
 
     # -- answering ---------------------------------------------------------------------------------
 
-    async def page(self, query: ProductQuery, paging: PageParams) -> bytes | None:
-        """The answer's bytes from the index, at least as new as the catalog generation read now;
-        None when the database must answer (not built, catching up from far behind, or a query
-        the index does not mirror)."""
+    async def page(
+        self, query: ProductQuery, paging: PageParams, generation: bytes | None = None
+    ) -> bytes | None:
+        """The answer's bytes from the index, at least as new as `generation` (a catalog generation
+        the caller read; read now when not given); None when the database must answer (not built,
+        catching up from far behind, or a query the index does not mirror)."""
         if self.snapshot is None:
             build = self._c.build
             if build is not None and build.done() and time.monotonic() - self._c.failed_at > RETRY_BUILD:
                 self._rebuild()  # the last build failed (database down at start...): try again
             return None
-        generation = await self.state.catalog_generation.get()
+        if generation is None:
+            generation = await self.state.catalog_generation.get()
         if generation is None:
             return None
         if generation != self._c.generation and not await self._catch_up_after_now():

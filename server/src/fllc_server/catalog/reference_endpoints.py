@@ -145,7 +145,8 @@ def reference_router(
     return router
 
 
-router = APIRouter()
-router.include_router(reference_router("categories", CategoryService, CategoryCreate, CategoryUpdate))
-router.include_router(reference_router("suppliers", SupplierService, SupplierCreate, SupplierUpdate))
-router.include_router(reference_router("locations", LocationService, LocationCreate, LocationUpdate))
+ROUTERS = [
+    reference_router("categories", CategoryService, CategoryCreate, CategoryUpdate),
+    reference_router("suppliers", SupplierService, SupplierCreate, SupplierUpdate),
+    reference_router("locations", LocationService, LocationCreate, LocationUpdate),
+]
