@@ -28,6 +28,7 @@ from fastapi import Request, Response
 from starlette.types import Scope
 
 from fllc_server.auth.permissions import Permission
+from fllc_server.catalog import search_params
 from fllc_server.kit.changes import catalog_generation
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 
 ANSWER_TTL = 60
 JSON = "application/json"
+MISSED_AT = "fllc.missed_at"  # scope["state"]: {read name: the generation the fast path found nothing under}
+Answer = Callable[[bytes], Awaitable[bytes]]  # computes an answer, given the generation it is for
 SEPARATOR = b"\n"  # generation tokens are hex
 
 
@@ -48,34 +51,40 @@ class CatalogAnswers:
     def key(self, question: str) -> str:
         return f"catalog:{self.name}:{hashlib.sha256(question.encode()).hexdigest()[:40]}"
 
-    async def respond(self, question: str, answer: Callable[[], Awaitable[bytes]]) -> Response:
+    async def respond(self, question: str, answer: Answer, *, missed_at: bytes | None = None) -> Response:
         """The cached answer to `question`, or compute, store and return it (X-Cache says which)."""
-        body, hit = await self.lookup(question, answer)
+        body, hit = await self.lookup(question, answer, missed_at=missed_at)
         return Response(body, media_type=JSON, headers={"X-Cache": "hit" if hit else "miss"})
 
-    async def cached(self, question: str) -> bytes | None:
-        """The stored answer for the current generation, or None (counted as a hit when found)."""
+    async def find(self, question: str) -> tuple[bytes | None, bytes | None]:
+        """(the stored answer for the current generation or None, that generation); a hit is counted."""
         generation = await self.state.catalog_generation.get()
         body = None if generation is None else await self._stored(self.key(question), generation)
         if body is not None:
             self.state.metrics.cache_lookup(self.name, hit=True)
-        return body
+        return body, generation
 
-    async def lookup(self, question: str, answer: Callable[[], Awaitable[bytes]]) -> tuple[bytes, bool]:
-        """(the answer's bytes, whether they came from the cache)."""
-        key = self.key(question)
-        generation = await self.state.catalog_generation.get()
-        if generation is not None:
-            body = await self._stored(key, generation)
+    async def lookup(
+        self, question: str, answer: Answer, *, missed_at: bytes | None = None
+    ) -> tuple[bytes, bool]:
+        """(the answer's bytes, whether they came from the cache). `missed_at`: this request already
+        looked under that generation and found nothing (the fast path): compute under it."""
+        generation = missed_at
+        if generation is None:
+            body, generation = await self.find(question)
             if body is not None:
-                self.state.metrics.cache_lookup(self.name, hit=True)
                 return body, True
-        self.state.metrics.cache_lookup(self.name, hit=False)
         current = generation if generation is not None else (await catalog_generation(self.state)).encode()
-        body = await answer()
-        await self.state.cache.set(key, current + SEPARATOR + body, ANSWER_TTL)
-        self.state.answers.put(key, current, body)
+        body = await answer(current)
+        await self.store(question, current, body)
         return body, False
+
+    async def store(self, question: str, generation: bytes, body: bytes) -> None:
+        """Keep an answer computed under `generation` (here and in the shared cache); a miss."""
+        self.state.metrics.cache_lookup(self.name, hit=False)
+        key = self.key(question)
+        await self.state.cache.set(key, generation + SEPARATOR + body, ANSWER_TTL)
+        self.state.answers.put(key, generation, body)
 
     async def _stored(self, key: str, generation: bytes) -> bytes | None:
         body = self.state.answers.get(key, generation)
@@ -92,25 +101,49 @@ class CatalogAnswers:
 
 @dataclass(frozen=True)
 class CatalogRead:
-    """A cached read of the catalog API, for the fast path and its route (kit.cached_reads)."""
+    """A cached read of the catalog API, for the fast path and its route (kit.cached_reads).
+
+    `compute`: how to work out a miss without the framework (the search, from the in-process
+    index), given the request and the generation the answer is for; None when it cannot."""
 
     name: str
     route: str
     permission: Permission = Permission.PRODUCTS_VIEW
+    compute: Callable[[AppState, Scope, bytes], Awaitable[bytes | None]] | None = None
 
     @staticmethod
     def question(scope: Scope) -> str:
         """The request as sent: two spellings of one question are two entries, never a wrong one."""
         return f"{scope['path']}?{scope.get('query_string', b'').decode('latin-1')}"
 
-    async def cached(self, state: AppState, scope: Scope) -> bytes | None:
-        return await CatalogAnswers(state, self.name).cached(self.question(scope))
+    async def answer(self, state: AppState, scope: Scope) -> tuple[bytes, bool] | None:
+        """(the answer, whether it came from the cache), or None: the route answers."""
+        answers = CatalogAnswers(state, self.name)
+        question = self.question(scope)
+        body, generation = await answers.find(question)
+        if body is not None:
+            return body, True
+        if generation is None:
+            return None
+        if self.compute is not None:
+            body = await self.compute(state, scope, generation)
+            if body is not None:
+                await answers.store(question, generation, body)
+                return body, False
+        # The route computes under this generation: it need not look again.
+        scope.setdefault("state", {}).setdefault(MISSED_AT, {})[self.name] = generation
+        return None
 
-    async def respond(self, request: Request, answer: Callable[[], Awaitable[bytes]]) -> Response:
+    async def respond(self, request: Request, answer: Answer) -> Response:
+        """Answer the route's request: from the cache, or computed by `answer(generation)` (the
+        generation its data must be at least as new as) and stored."""
         state: AppState = request.app.state.fllc
-        return await CatalogAnswers(state, self.name).respond(self.question(request.scope), answer)
+        missed_at = request.scope.get("state", {}).get(MISSED_AT, {}).get(self.name)
+        return await CatalogAnswers(state, self.name).respond(
+            self.question(request.scope), answer, missed_at=missed_at
+        )
 
 
-PRODUCT_SEARCH = CatalogRead("product_search", "/api/v1/products")
+PRODUCT_SEARCH = CatalogRead("product_search", "/api/v1/products", compute=search_params.fast_answer)
 BY_BARCODE = CatalogRead("by_barcode", "/api/v1/products/by-barcode/{code:path}")
 CACHED_READS = (BY_BARCODE, PRODUCT_SEARCH)

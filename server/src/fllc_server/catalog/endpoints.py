@@ -8,23 +8,21 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from fllc_server.auth.dependencies import ProductsDelete, ProductsModify, ProductsView
 from fllc_server.catalog.cache import BY_BARCODE, PRODUCT_SEARCH, CatalogAnswers
-from fllc_server.catalog.reference_endpoints import router as reference_router
+from fllc_server.catalog.reference_endpoints import ROUTERS as REFERENCE_ROUTERS
 from fllc_server.catalog.schemas import (
     ProductCreate,
     ProductDetail,
     ProductOut,
-    ProductSort,
     ProductUpdate,
     ReviewOut,
 )
-from fllc_server.catalog.search import ProductQuery
+from fllc_server.catalog.search_params import SearchParams, from_index
 from fllc_server.catalog.service import ProductService
 from fllc_server.kit.commands import IdempotencyKey, run_command
 from fllc_server.kit.deps import SessionDep, get_state
 from fllc_server.kit.errors import BadRequest
-from fllc_server.kit.pagination import Page, PageDep, PageParams
+from fllc_server.kit.pagination import Page, PageDep
 
-router = APIRouter(tags=["catalog"])
 products = APIRouter(prefix="/api/v1/products", tags=["catalog"])
 
 MAX_SCAN_LENGTH = 200
@@ -43,41 +41,21 @@ def _service(request: Request, session: SessionDep) -> ProductService:
 
 @products.get("", response_model=Page[ProductOut])
 async def search_products(
-    *,
-    _user: ProductsView,
-    request: Request,
-    q: Annotated[
-        str | None, Query(max_length=200, description="SKU prefix, exact barcode or name words")
-    ] = None,
-    category_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
-    supplier_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
-    below_reorder: bool = False,
-    sort: ProductSort = ProductSort.NAME,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+    *, _user: ProductsView, request: Request, params: Annotated[SearchParams, Query()]
 ) -> Response:
     """Search the catalog (deleted products excluded); `X-Cache: hit|miss`.
 
-    A hit is answered from the cache alone: the database session is opened only to compute a miss
-    (the page parameters are PageDep's, declared inline to keep the hit path off the threadpool).
+    Most searches never get here: a cached answer, or one the in-process index computes, is sent
+    before the framework (kit.cached_reads). This route answers the rest: the database computes
+    what the index cannot (not built yet, far behind), and invalid parameters get their 400.
     """
-    paging = PageParams(page=page, per_page=per_page)
-    query = ProductQuery(
-        q=q.strip() or None if q else None,
-        category_id=category_id,
-        supplier_id=supplier_id,
-        below_reorder=below_reorder,
-        sort=sort,
-        page=paging.page,
-        per_page=paging.per_page,
-    )
     state = get_state(request)
 
-    async def answer() -> bytes:
-        if state.search_index is not None:  # from memory, as fresh as the generation (catalog.index)
-            body = await state.search_index.page(query, paging)
-            if body is not None:
-                return body
+    async def answer(generation: bytes) -> bytes:
+        body = await from_index(state, params, generation)
+        if body is not None:
+            return body
+        query, paging = params.query()
         async with state.db.sessions() as session:
             totals = CatalogAnswers(state, "product_count")
             rows, total = await ProductService(session, state).search(query, totals)
@@ -98,7 +76,7 @@ async def product_by_barcode(
         raise BadRequest(f"{len(code)} characters is too long for a barcode", code="invalid_barcode")
     service = _service(request, session)
 
-    async def answer() -> bytes:
+    async def answer(_generation: bytes) -> bytes:
         detail = await service.detail(await service.by_barcode(code))
         return detail.model_dump_json().encode()
 
@@ -210,5 +188,4 @@ async def product_reviews(
     return Page(data=[ReviewOut.model_validate(r) for r in rows], meta=page.meta(total))
 
 
-router.include_router(products)
-router.include_router(reference_router)
+ROUTERS = [products, *REFERENCE_ROUTERS]  # mounted flat by the app (app.mount_routes)

@@ -82,7 +82,7 @@ class ProductService:
         if totals is None:
             return products, await self.products.search_count(query)
 
-        async def count() -> bytes:
+        async def count(_generation: bytes) -> bytes:
             return str(await self.products.search_count(query)).encode()
 
         counted, _ = await totals.lookup(query.count_key(), count)

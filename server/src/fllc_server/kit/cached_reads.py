@@ -5,8 +5,10 @@ framework's routing, dependency solving and parameter validation cost several ti
 layer sits where the routes would begin (after the request context, the rate limit and CORS) and
 answers a GET from the cache when it can: the caller is signed in with the read's permission
 (the same verification the route's dependencies run) and an answer to exactly this request is
-stored for the current generation of its data. Anything else — no token, a denied permission, a
-miss, the cache unreachable — goes on to the route, which computes, stores and answers (or
+stored for the current generation of its data — or the read can work the answer out itself
+without the framework (the search, from the in-process index: catalog.search_params), in which
+case it is stored as a miss. Anything else — no token, a denied permission, parameters the read
+cannot take, the cache unreachable — goes on to the route, which computes, stores and answers (or
 explains the error). So this layer never answers an error and never changes what is answered;
 it only answers sooner. Each read is declared once (`CachedRead`) and used by both: the route
 stores under the key this layer looks up.
@@ -39,8 +41,9 @@ class CachedRead(Protocol):
     @property
     def permission(self) -> Permission: ...
 
-    async def cached(self, state: AppState, scope: Scope) -> bytes | None:
-        """The stored answer to exactly this request, if there is a current one."""
+    async def answer(self, state: AppState, scope: Scope) -> tuple[bytes, bool] | None:
+        """(the answer to exactly this request, whether it came from the cache) — the current
+        stored answer, or one the read can work out without the framework — else None."""
         ...
 
 
@@ -75,12 +78,13 @@ class CachedReadsMiddleware:
             user = await user_of(state, scope)
             if user is None or not user.can(read.permission):
                 return False
-            body = await read.cached(state, scope)
+            answered = await read.answer(state, scope)
         except Exception:  # the cache unreachable: the route answers (and says what is wrong)
             log.warning("cached_read_failed", route=read.route, exc_info=True)
             return False
-        if body is None:
+        if answered is None:
             return False
+        body, hit = answered
         scope[ROUTE_TEMPLATE] = read.route
         await send({
             "type": "http.response.start",
@@ -88,7 +92,7 @@ class CachedReadsMiddleware:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
-                (b"x-cache", b"hit"),
+                (b"x-cache", b"hit" if hit else b"miss"),
             ],
         })
         await send({"type": "http.response.body", "body": body})
