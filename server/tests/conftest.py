@@ -219,7 +219,7 @@ def _start_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen
 
 async def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
     async with httpx.AsyncClient(base_url=base) as http:
-        for _ in range(300):
+        for _ in range(600):
             if process.poll() is not None:
                 pytest.fail(f"server exited with {process.returncode}; see {log}")
             try:
