@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ from fllc_server.models import Base
 from fllc_server.users.schemas import UserCreate
 from fllc_server.users.service import UserService
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 TEST_SECRET = "test-secret-" + "x" * 40
@@ -265,3 +267,25 @@ async def two_servers(server_env, tmp_path: Path) -> AsyncIterator[tuple[str, st
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+# -- a scratch database ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def scratch_url(backend: Backend, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of the backend under test, dropped afterwards."""
+    if backend.database_url is None:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'scratch.sqlite3'}"
+        return
+    url = make_url(backend.database_url)
+    name = f"fllc_mig_{uuid.uuid4().hex[:10]}"
+    server = create_async_engine(url.set(database=""))
+    async with server.begin() as connection:
+        await connection.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with server.begin() as connection:
+            await connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        await server.dispose()

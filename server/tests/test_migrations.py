@@ -4,42 +4,19 @@ never the shared test one); and the models match the migrated schema (no autogen
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fllc_server.migrations import alembic_config, downgrade, upgrade
 from fllc_server.models import Base
-from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 # Search indexes that only exist in raw SQL (FTS5 on SQLite, FULLTEXT on MySQL), not in the models.
 RAW_SQL_ONLY = ("products_fts", "ft_products_name")
-
-
-@pytest.fixture
-async def scratch_url(backend: Any, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database of the backend under test, dropped afterwards."""
-    if backend.database_url is None:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'scratch.sqlite3'}"
-        return
-    url = make_url(backend.database_url)
-    name = f"fllc_mig_{uuid.uuid4().hex[:10]}"
-    server = create_async_engine(url.set(database=""))
-    async with server.begin() as connection:
-        await connection.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with server.begin() as connection:
-            await connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        await server.dispose()
 
 
 async def _run(url: str, work: Any) -> Any:

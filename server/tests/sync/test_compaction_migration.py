@@ -5,36 +5,13 @@ downgrade removes the mark."""
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from fllc_server.migrations import downgrade, upgrade
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 NOW = "2030-01-01 00:00:00.000000"
-
-
-@pytest.fixture
-async def scratch_url(backend: Any, tmp_path: Path) -> AsyncIterator[str]:
-    if backend.database_url is None:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'scratch.sqlite3'}"
-        return
-    url = make_url(backend.database_url)
-    name = f"fllc_mig_{uuid.uuid4().hex[:10]}"
-    server = create_async_engine(url.set(database=""))
-    async with server.begin() as connection:
-        await connection.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with server.begin() as connection:
-            await connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        await server.dispose()
 
 
 async def _sql(url: str, *statements: str) -> list[Any]:
