@@ -56,6 +56,7 @@ from _harness import (
     lua_paths_script,
     machine_load,
     percentile,
+    process_cpu_seconds,
     start_server,
     stop,
     wrk,
@@ -246,12 +247,6 @@ class Servers:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (robust to other load on the machine, unlike wall time)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def index_metrics(servers: Servers) -> dict[str, float]:
     text = httpx.get(f"{servers.base}/metrics").text
     return {line.split()[0].removeprefix("fllc_search_index_"): float(line.split()[1])
@@ -418,9 +413,9 @@ def measure_searches(args: argparse.Namespace, servers: Servers) -> list[str]:
     index_ready = wait_for_index(servers)
     new_generation(servers.redis_url)
     before = cache_counts(servers)
-    cpu_before = cpu_seconds(servers.pid)
+    cpu_before = process_cpu_seconds(servers.pid)
     miss = wrk(servers.base, miss_script, **run)
-    cpu_used = cpu_seconds(servers.pid) - cpu_before
+    cpu_used = process_cpu_seconds(servers.pid) - cpu_before
     after = cache_counts(servers)
     misses = after.get("miss", 0) - before.get("miss", 0)
     hits_in_miss_run = after.get("hit", 0) - before.get("hit", 0)
