@@ -19,10 +19,21 @@ class RefreshTokenRepository:
         await self.session.flush()
         return token
 
-    async def by_hash(self, token_hash: str, *, for_update: bool = False) -> RefreshToken | None:
-        query = select(RefreshToken).where(RefreshToken.token_hash == token_hash)
-        if for_update:
-            query = query.with_for_update().execution_options(populate_existing=True)
+    async def by_hash(self, token_hash: str) -> RefreshToken | None:
+        """A plain read; to lock the token, use `locked(id)` (one lock order for every path)."""
+        return await self.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash))
+
+    async def locked(self, token_id: int) -> RefreshToken | None:
+        """The token's current row, locked by its primary key — the lock `claim_rotation` takes:
+        every path of a refresh locks the same record the same way, so two simultaneous
+        refreshes wait for each other instead of deadlocking (one locking first through the
+        token_hash index and the other through the primary key did, on MariaDB)."""
+        query = (
+            select(RefreshToken)
+            .where(RefreshToken.id == token_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         return await self.session.scalar(query)
 
     async def claim_rotation(self, token_id: int, now: dt.datetime) -> bool:

@@ -123,8 +123,9 @@ class AuthService:
             await self._store_refresh(user.id, successor, family_id=row.family_id, parent_id=row.id)
             return self._pair(user, successor)
         # Rotated already (perhaps by a simultaneous request): read who did it, under the lock.
-        row = await self.tokens.by_hash(token_hash, for_update=True)
-        assert row is not None
+        locked = await self.tokens.locked(row.id)
+        assert locked is not None
+        row = locked
         return await self._repeat_rotation(row, now) or self._pair(user, successor)
 
     async def _repeat_rotation(self, row: RefreshToken, now: dt.datetime) -> SessionRevoked | None:
