@@ -289,6 +289,7 @@ def sequential(base: str, paths: list[str], headers: dict[str, str]) -> list[flo
     """Latencies (ms) of the misses among `paths`, sent one at a time over one keep-alive connection."""
     latencies = []
     with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+        http.get("/healthz")  # the connection is opened here, not in the first measured request
         for path in paths:
             started = time.perf_counter()
             response = http.get(path)
