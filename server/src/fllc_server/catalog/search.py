@@ -62,17 +62,3 @@ class ProductQuery:
     def count_key(self) -> str:
         """A stable text for what this query matches, whatever its sort and page."""
         return repr((self.q, self.category_id, self.supplier_id, self.below_reorder))
-
-    def cache_key(self) -> str:
-        """A stable text for this query (the cache key is its hash)."""
-        return repr(
-            (
-                self.q,
-                self.category_id,
-                self.supplier_id,
-                self.below_reorder,
-                self.sort.value,
-                self.page,
-                self.per_page,
-            )
-        )
