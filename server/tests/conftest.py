@@ -236,7 +236,7 @@ async def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) ->
 @pytest.fixture
 def server_env(backend, settings, tmp_path: Path) -> dict[str, str]:
     if backend.name != "mariadb":
-        pytest.skip("needs the shared MariaDB + Redis backend: server processes share the database, cache and pub/sub")
+        pytest.skip("needs the shared MariaDB + Redis backend: the servers share database, cache, pub/sub")
     return {
         **os.environ,
         "FLLC_DATABASE_URL": str(backend.database_url),
