@@ -1,5 +1,11 @@
-"""Shared pieces of the HTTP benchmarks: a fresh MariaDB database and Redis db, server processes
-started and stopped, wrk runs with a Lua script (varying paths, auth header), and percentiles.
+"""Shared pieces of the benchmarks: a fresh MariaDB database and Redis db, server processes started
+and stopped, wrk runs with a Lua script (varying paths, auth header), percentiles, the floors that
+each figure is compared with, and the table of figures every bench prints.
+
+Machines of this project's kind differ by about 2x in speed, so each figure is printed beside a
+floor measured in the same run on the same machine (a bare FastAPI route for HTTP, a bare
+transaction for the database, a bare SQLite commit for the outbox, ...) and as a ratio to it;
+where an absolute target cannot hold on every machine, the README states the target as a ratio.
 
 Every benchmark imports this from its own directory (`from _harness import ...`); nothing here
 is a test, and nothing here may point at a database anyone cares about: `fresh_mariadb` drops it.
@@ -52,6 +58,109 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
+# -- figures and their floors --------------------------------------------------------------------
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure beside its floor from the same run. ``higher_is_better`` for rates."""
+
+    name: str
+    value: float
+    unit: str
+    floor: float
+    floor_name: str
+    target: float | None = None  # absolute, in ``unit``
+    target_ratio: float | None = None  # value / floor
+    higher_is_better: bool = False
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.floor if self.floor else float("inf")
+
+    def _meets(self, value: float, bound: float) -> bool:
+        return value >= bound if self.higher_is_better else value <= bound
+
+    def verdicts(self) -> str:
+        sign = ">=" if self.higher_is_better else "<="
+        parts = []
+        if self.target is not None:
+            ok = self._meets(self.value, self.target)
+            parts.append(f"{sign} {self.target:g} {self.unit}: {'met' if ok else 'MISSED'}")
+        if self.target_ratio is not None:
+            ok = self._meets(self.ratio, self.target_ratio)
+            parts.append(f"{sign} {self.target_ratio:g}x floor: {'met' if ok else 'MISSED'}")
+        return "; ".join(parts) or "-"
+
+    def line(self) -> str:
+        return (
+            f"{self.name:<46} {self.value:>10.2f} {self.unit:<6} floor {self.floor:>9.2f} "
+            f"({self.floor_name}) = {self.ratio:>6.2f}x   {self.verdicts()}"
+        )
+
+
+def print_figures(title: str, figures: Sequence[Figure], load_before: str) -> None:
+    """The bench's table: each figure, its floor, the ratio and the verdicts; the load around it."""
+    print(f"\n== {title}")
+    print(f"before: {load_before}")
+    for figure in figures:
+        print(figure.line())
+    print(f"after:  {machine_load()}")
+
+
+def sequential_latencies(
+    url: str, count: int, *, method: str = "GET", json_body: object = None
+) -> list[float]:
+    """Seconds per request for ``count`` requests one after another over one keep-alive connection."""
+    latencies = []
+    with httpx.Client(timeout=30) as client:
+        for _ in range(count):
+            started = time.perf_counter()
+            client.request(method, url, json=json_body).raise_for_status()
+            latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+def start_floor_app(env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """The HTTP floor (bench/floor_app.py: bare FastAPI routes under uvicorn as `serve` runs it)."""
+    import sys
+
+    port = free_port()
+    process = start_server(
+        [sys.executable, str(BENCH_DIR / "floor_app.py"), "--port", str(port)],
+        {**os.environ, **(env or {})},
+        f"http://127.0.0.1:{port}/healthz",
+    )
+    return process, f"http://127.0.0.1:{port}"
+
+
+def bare_transactions_seconds(database_url: str, rows: int, batch: int) -> float:
+    """The database floor: ``rows`` two-column rows inserted into a scratch table, ``batch`` per
+    transaction (one executemany and a commit each), with the server's driver and pool settings."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def run() -> float:
+        engine = create_async_engine(database_url)
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP TABLE IF EXISTS bench_floor"))
+            await connection.execute(
+                text("CREATE TABLE bench_floor (id INTEGER PRIMARY KEY AUTO_INCREMENT, a INTEGER, b INTEGER)")
+                if engine.dialect.name == "mysql"
+                else text("CREATE TABLE bench_floor (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER)")
+            )
+        started = time.perf_counter()
+        for start in range(0, rows, batch):
+            values = [{"a": n, "b": n % 100} for n in range(start, min(rows, start + batch))]
+            async with engine.begin() as connection:
+                await connection.execute(text("INSERT INTO bench_floor (a, b) VALUES (:a, :b)"), values)
+        seconds = time.perf_counter() - started
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP TABLE bench_floor"))
+        await engine.dispose()
+        return seconds
+
+    return asyncio.run(run())
+
+
 # -- databases ------------------------------------------------------------------------------------
 def fresh_mariadb(database_url: str) -> None:
     """DROP and CREATE the database named in `database_url` (utf8mb4)."""
@@ -82,11 +191,13 @@ def flush_redis(redis_url: str) -> None:
 
 
 # -- processes ------------------------------------------------------------------------------------
-def start_server(command: Sequence[str], env: dict[str, str], ready_url: str,
-                 timeout: float = 120.0) -> subprocess.Popen[bytes]:
+def start_server(
+    command: Sequence[str], env: dict[str, str], ready_url: str, timeout: float = 120.0
+) -> subprocess.Popen[bytes]:
     """Start `command` (its output discarded) and wait until `ready_url` answers below 500."""
-    process = subprocess.Popen(list(command), env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        list(command), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -133,16 +244,18 @@ def lua_paths_script(paths: Sequence[str], headers: dict[str, str]) -> str:
     """A wrk script sending `paths` in turn (one thread: each path once per cycle) with `headers`."""
     lines = [f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}" for name, value in headers.items()]
     listed = ",\n".join(json.dumps(path) for path in paths)
-    return "\n".join([
-        *lines,
-        f"local paths = {{\n{listed}\n}}",
-        "local i = 0",
-        "request = function()",
-        "  i = i % #paths + 1",
-        '  return wrk.format("GET", paths[i])',
-        "end",
-        "",
-    ])
+    return "\n".join(
+        [
+            *lines,
+            f"local paths = {{\n{listed}\n}}",
+            "local i = 0",
+            "request = function()",
+            "  i = i % #paths + 1",
+            '  return wrk.format("GET", paths[i])',
+            "end",
+            "",
+        ]
+    )
 
 
 def _latency(output: str, percent: str) -> float:
@@ -155,8 +268,16 @@ def wrk(base_url: str, script: str, *, seconds: float, connections: int) -> Load
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script)
     try:
-        command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
-                   "-s", lua.name, base_url]
+        command = [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--latency",
+            "-s",
+            lua.name,
+            base_url,
+        ]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     finally:
         os.unlink(lua.name)

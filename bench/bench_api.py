@@ -49,6 +49,7 @@ import httpx
 from _harness import (
     BENCH_DIR,
     VENV_BIN,
+    Figure,
     LoadResult,
     free_port,
     fresh_mariadb,
@@ -56,7 +57,9 @@ from _harness import (
     lua_paths_script,
     machine_load,
     percentile,
+    print_figures,
     process_cpu_seconds,
+    sequential_latencies,
     start_server,
     stop,
     wrk,
@@ -156,8 +159,19 @@ def _ean13(number: int) -> str:
     return ean13(number)
 
 
-SORTS = ["name", "name", "name", "-name", "sku", "price", "-price", "quantity_on_hand", "-updated_at",
-         "updated_at", "-quantity_on_hand"]
+SORTS = [
+    "name",
+    "name",
+    "name",
+    "-name",
+    "sku",
+    "price",
+    "-price",
+    "quantity_on_hand",
+    "-updated_at",
+    "updated_at",
+    "-quantity_on_hand",
+]
 
 
 def _browse_extras(rng: random.Random) -> dict[str, Any]:
@@ -177,7 +191,7 @@ def _browse_extras(rng: random.Random) -> dict[str, Any]:
 
 def _sku_query(rng: random.Random, v: Vocabulary) -> dict[str, Any]:
     digits = f"{rng.randint(1, PRODUCTS):06d}"
-    return {"q": f"{rng.choice(v.codes)}-{digits[:rng.randint(3, 6)]}"}
+    return {"q": f"{rng.choice(v.codes)}-{digits[: rng.randint(3, 6)]}"}
 
 
 def _barcode_query(rng: random.Random, v: Vocabulary) -> dict[str, Any]:
@@ -249,8 +263,11 @@ class Servers:
 
 def index_metrics(servers: Servers) -> dict[str, float]:
     text = httpx.get(f"{servers.base}/metrics").text
-    return {line.split()[0].removeprefix("fllc_search_index_"): float(line.split()[1])
-            for line in text.splitlines() if line.startswith("fllc_search_index_")}
+    return {
+        line.split()[0].removeprefix("fllc_search_index_"): float(line.split()[1])
+        for line in text.splitlines()
+        if line.startswith("fllc_search_index_")
+    }
 
 
 def wait_for_index(servers: Servers, timeout: float = 120.0) -> str:
@@ -261,8 +278,10 @@ def wait_for_index(servers: Servers, timeout: float = 120.0) -> str:
         if not metrics:
             return "no search index"
         if metrics.get("ready") == 1:
-            return (f"search index: {metrics['products']:,.0f} products, built in "
-                    f"{metrics['build_seconds']:.1f} s")
+            return (
+                f"search index: {metrics['products']:,.0f} products, built in "
+                f"{metrics['build_seconds']:.1f} s"
+            )
         time.sleep(0.5)
     return "search index not ready: misses answered by the database"
 
@@ -309,9 +328,10 @@ async def intake_to_event(base: str, token: str, samples: int, seed: int = 5) ->
     headers = {"Authorization": f"Bearer {token}"}
     product_ids = random.Random(seed).sample(range(1, PRODUCTS + 1), samples)
     to_event: list[float] = []
-    async with websockets.connect(ws_url, additional_headers=headers) as socket, httpx.AsyncClient(
-        base_url=base, headers=headers, timeout=30
-    ) as http:
+    async with (
+        websockets.connect(ws_url, additional_headers=headers) as socket,
+        httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http,
+    ):
         hello = json.loads(await socket.recv())
         assert hello["type"] == "hello", hello
         for product_id in product_ids:
@@ -348,22 +368,30 @@ def prepare(args: argparse.Namespace, env: dict[str, str]) -> None:
         return
     fresh_mariadb(args.database_url)
     started = time.perf_counter()
-    subprocess.run([str(VENV_BIN / "fllc-server"), "seed-demo", "--products", str(PRODUCTS)],
-                   env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(VENV_BIN / "fllc-server"), "seed-demo", "--products", str(PRODUCTS)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     print(f"seeded {PRODUCTS:,} products in {time.perf_counter() - started:.0f} s")
 
 
 def start(args: argparse.Namespace, env: dict[str, str], body_file: Path) -> tuple[Any, Any, Servers]:
     port, floor_port = free_port(), free_port()
-    server = start_server([str(VENV_BIN / "fllc-server"), "serve", "--port", str(port)], env,
-                          f"http://127.0.0.1:{port}/healthz")
+    server = start_server(
+        [str(VENV_BIN / "fllc-server"), "serve", "--port", str(port)], env, f"http://127.0.0.1:{port}/healthz"
+    )
     base = f"http://127.0.0.1:{port}"
     token = login(base)
     typical = httpx.get(_url(base, _path(TYPICAL)), headers={"Authorization": f"Bearer {token}"})
     body_file.write_bytes(typical.content)
-    floor = start_server([sys.executable, str(BENCH_DIR / "floor_app.py"), "--port", str(floor_port)],
-                         {**env, "FLLC_BENCH_FLOOR_BODY": str(body_file)},
-                         f"http://127.0.0.1:{floor_port}/healthz")
+    floor = start_server(
+        [sys.executable, str(BENCH_DIR / "floor_app.py"), "--port", str(floor_port)],
+        {**env, "FLLC_BENCH_FLOOR_BODY": str(body_file)},
+        f"http://127.0.0.1:{floor_port}/healthz",
+    )
     floor_url = f"http://127.0.0.1:{floor_port}"
     assert httpx.get(_url(floor_url, _path(TYPICAL))).content == typical.content
     return server, floor, Servers(base, floor_url, token, args.redis_url, server.pid)
@@ -375,11 +403,13 @@ def _url(base: str, path: str) -> str:
 
 def _row(name: str, result: LoadResult, target: str, met: bool | None) -> str:
     verdict = "" if met is None else ("PASS" if met else "FAIL")
-    return (f"{name:<34} {result.p50_ms:>8.2f} {result.p99_ms:>8.2f} {result.rps:>9.0f} "
-            f"{result.requests:>8} {result.errors:>5}  {target:<34} {verdict}")
+    return (
+        f"{name:<34} {result.p50_ms:>8.2f} {result.p99_ms:>8.2f} {result.rps:>9.0f} "
+        f"{result.requests:>8} {result.errors:>5}  {target:<34} {verdict}"
+    )
 
 
-def measure_searches(args: argparse.Namespace, servers: Servers) -> list[str]:
+def measure_searches(args: argparse.Namespace, servers: Servers) -> tuple[list[str], list[Figure]]:
     hit_paths = [_path(q) for q in HIT_MIX]
     for path in hit_paths:  # cache them
         httpx.get(_url(servers.base, path), headers=servers.auth)
@@ -391,7 +421,7 @@ def measure_searches(args: argparse.Namespace, servers: Servers) -> list[str]:
     shuffled = [p for paths in kinds.values() for p in paths]
     random.Random(11).shuffle(shuffled)
     warm = shuffled[: len(shuffled) // 10]
-    measured = shuffled[len(shuffled) // 10:]
+    measured = shuffled[len(shuffled) // 10 :]
     miss_script = lua_paths_script(measured, servers.auth)
     run = {"seconds": args.seconds, "connections": args.connections}
 
@@ -441,27 +471,62 @@ def measure_searches(args: argparse.Namespace, servers: Servers) -> list[str]:
     lines.append(f"cache miss by kind, concurrency 1 ({args.per_kind} distinct searches each):")
     index = index_metrics(servers)
     if index:
-        lines.append(f"   index: {index.get('answered', 0):,.0f} searches answered from it, "
-                     f"{index.get('declined', 0):,.0f} left to the database")
+        lines.append(
+            f"   index: {index.get('answered', 0):,.0f} searches answered from it, "
+            f"{index.get('declined', 0):,.0f} left to the database"
+        )
     new_generation(servers.redis_url)
     for kind, paths in kinds.items():
         sample = [p for p in paths if p not in set(warm) | set(measured[: miss.requests])][: args.per_kind]
         sample = sample or paths[: args.per_kind]
         new_generation(servers.redis_url)
         latencies = sequential(servers.base, sample, servers.auth)
-        lines.append(f"  {kind:<22} p50 {percentile(latencies, 0.5):>7.2f} ms   "
-                     f"p99 {percentile(latencies, 0.99):>7.2f} ms   max {max(latencies):>7.2f} ms   "
-                     f"(n={len(latencies)})")
-    return lines
+        lines.append(
+            f"  {kind:<22} p50 {percentile(latencies, 0.5):>7.2f} ms   "
+            f"p99 {percentile(latencies, 0.99):>7.2f} ms   max {max(latencies):>7.2f} ms   "
+            f"(n={len(latencies)})"
+        )
+    same_bytes = "bare FastAPI, same bytes, 32 conn."
+    figures = [
+        Figure(
+            "search, cache hit req/s", hit.rps, "req/s", floor.rps, same_bytes, None, HIT_TARGET_RATIO, True
+        ),
+        Figure("search, cache hit p99", hit.p99_ms, "ms", floor.p99_ms, same_bytes, HIT_TARGET_P99),
+        Figure("search, cache miss p99", miss.p99_ms, "ms", floor.p99_ms, same_bytes, MISS_TARGET_P99),
+        Figure("search, cache miss req/s", miss.rps, "req/s", floor.rps, same_bytes, higher_is_better=True),
+    ]
+    return lines, figures
 
 
-def measure_events(args: argparse.Namespace, servers: Servers) -> list[str]:
+def measure_events(args: argparse.Namespace, servers: Servers) -> tuple[list[str], list[Figure]]:
     token = login(servers.base)
     to_event = asyncio.run(intake_to_event(servers.base, token, args.intakes))
     p50, p99 = percentile(to_event, 0.5), percentile(to_event, 0.99)
     verdict = "PASS" if p99 <= EVENT_TARGET_P99 else "FAIL"
-    return [f"{'intake -> stock.changed (WebSocket)':<34} {p50:>8.2f} {p99:>8.2f} {'':>9} "
-            f"{len(to_event):>8} {0:>5}  p99 <= {EVENT_TARGET_P99:.0f} ms{'':<22} {verdict}"]
+    echo = f"{servers.floor}/floor/echo"
+    sequential_latencies(echo, 50, method="POST", json_body={"product_id": 1, "quantity": 1})  # warm-up
+    bare = [
+        s * 1000
+        for s in sequential_latencies(
+            echo, args.intakes, method="POST", json_body={"product_id": 1, "quantity": 1}
+        )
+    ]
+    lines = [
+        f"{'intake -> stock.changed (WebSocket)':<34} {p50:>8.2f} {p99:>8.2f} {'':>9} "
+        f"{len(to_event):>8} {0:>5}  p99 <= {EVENT_TARGET_P99:.0f} ms{'':<22} {verdict}"
+    ]
+    figures = [
+        Figure("intake -> stock.changed p50", p50, "ms", percentile(bare, 0.5), "bare POST p50, sequential"),
+        Figure(
+            "intake -> stock.changed p99",
+            p99,
+            "ms",
+            percentile(bare, 0.99),
+            "bare POST p99, sequential",
+            EVENT_TARGET_P99,
+        ),
+    ]
+    return lines, figures
 
 
 def main() -> None:
@@ -473,17 +538,24 @@ def main() -> None:
     parser.add_argument("--miss-paths", type=int, default=40_000)
     parser.add_argument("--per-kind", type=int, default=100)
     parser.add_argument("--reuse", action="store_true", help="keep the seeded database (skip the seed)")
-    parser.add_argument("--database-url",
-                        default="mysql+asyncmy://root@127.0.0.1:3306/fllc_bench_api?charset=utf8mb4")
+    parser.add_argument(
+        "--database-url", default="mysql+asyncmy://root@127.0.0.1:3306/fllc_bench_api?charset=utf8mb4"
+    )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/3")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     if not have_wrk():
         raise SystemExit("wrk is needed: apt-get install wrk")
-    env = {**os.environ, "FLLC_DATABASE_URL": args.database_url, "FLLC_REDIS_URL": args.redis_url,
-           "FLLC_SECRET_KEY": SECRET, "FLLC_RATE_LIMIT": "100000000/minute",
-           "FLLC_ENVIRONMENT": "production"}
-    print(f"before: {machine_load()}")
+    env = {
+        **os.environ,
+        "FLLC_DATABASE_URL": args.database_url,
+        "FLLC_REDIS_URL": args.redis_url,
+        "FLLC_SECRET_KEY": SECRET,
+        "FLLC_RATE_LIMIT": "100000000/minute",
+        "FLLC_ENVIRONMENT": "production",
+    }
+    before = machine_load()
+    print(f"before: {before}")
     prepare(args, env)
     server = floor = None
     with tempfile.TemporaryDirectory() as scratch:
@@ -491,15 +563,17 @@ def main() -> None:
         os.environ["FLLC_BENCH_BODY_FILE"] = str(body_file)
         try:
             server, floor, servers = start(args, env, body_file)
-            print(f"wrk: 1 thread, {args.connections} connections, {args.seconds:.0f} s per run; "
-                  f"server: fllc-server serve (uvicorn, 1 worker), MariaDB + Redis, {PRODUCTS:,} products")
-            lines = measure_searches(args, servers)
-            lines += ["", *measure_events(args, servers)]
+            print(
+                f"wrk: 1 thread, {args.connections} connections, {args.seconds:.0f} s per run; "
+                f"server: fllc-server serve (uvicorn, 1 worker), MariaDB + Redis, {PRODUCTS:,} products"
+            )
+            lines, figures = measure_searches(args, servers)
+            event_lines, event_figures = measure_events(args, servers)
         finally:
             stop(server)
             stop(floor)
-    print("\n".join(lines))
-    print(f"after: {machine_load()}")
+    print("\n".join([*lines, "", *event_lines]))
+    print_figures("search and events beside the framework floor", [*figures, *event_figures], before)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,11 @@
    default) with the sync engine — target <= 10 s;
 4. the keyboard-wedge detector over the recorded keystroke timings in tests/scanning/data —
    target 0 misclassified.
+
+Each timed figure is printed beside a floor measured in the same run on the same disk: a bare
+SQLite insert committed with WAL and synchronous=FULL (the outbox's durability, none of our code)
+for the scan, an indexed SELECT by a text key over as many rows for the lookup, and the same number
+of rows inserted in bare transactions of the push's batch size for the backlog. Then the load.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -29,12 +35,15 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "durability"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _harness import Figure, machine_load, print_figures  # noqa: E402
 
 from fllc_desktop.api.models import Change  # noqa: E402
 from fllc_desktop.domain.barcodes import gs1_check_digit  # noqa: E402
 from fllc_desktop.domain.permissions import Grants, Role  # noqa: E402
+from fllc_desktop.floor.desk import ScanDesk  # noqa: E402
 from fllc_desktop.store import LocalStore, OpOwner  # noqa: E402
-from fllc_desktop.ui.screens.scan_desk import ScanDesk  # noqa: E402
 
 SERVER = "http://bench.local"
 
@@ -49,6 +58,71 @@ def percentiles(samples_ms: list[float]) -> str:
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     median = statistics.median(ordered)
     return f"p50 {median:.2f} ms, p99 {p99:.2f} ms, max {ordered[-1]:.2f} ms (n={len(ordered)})"
+
+
+FIGURES: list[Figure] = []
+
+
+def p99(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def bare_sqlite(folder: Path, synchronous: str) -> sqlite3.Connection:
+    connection = sqlite3.connect(folder / "floor.sqlite3", isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute(f"PRAGMA synchronous={synchronous}")
+    connection.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v TEXT)")
+    return connection
+
+
+def floor_commit_ms(count: int) -> list[float]:
+    """One small row inserted and committed (WAL, synchronous=FULL), ``count`` times."""
+    with tempfile.TemporaryDirectory() as folder:
+        connection = bare_sqlite(Path(folder), "FULL")
+        samples = []
+        for n in range(count):
+            started = time.perf_counter()
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("INSERT INTO t (k, v) VALUES (?, ?)", (f"op-{n}", '{"quantity": 1}'))
+            connection.execute("COMMIT")
+            samples.append((time.perf_counter() - started) * 1000)
+        connection.close()
+        return samples
+
+
+def floor_lookup_ms(rows: int, lookups: int) -> list[float]:
+    """An indexed SELECT by a text key over ``rows`` rows, ``lookups`` times."""
+    with tempfile.TemporaryDirectory() as folder:
+        connection = bare_sqlite(Path(folder), "NORMAL")
+        connection.execute("BEGIN")
+        connection.executemany("INSERT INTO t (k, v) VALUES (?, 'x')", ((ean13(n),) for n in range(rows)))
+        connection.execute("COMMIT")
+        samples = []
+        for _ in range(lookups):
+            key = ean13(random.randrange(rows))
+            started = time.perf_counter()
+            assert connection.execute("SELECT id, v FROM t WHERE k = ?", (key,)).fetchone() is not None
+            samples.append((time.perf_counter() - started) * 1000)
+        connection.close()
+        return samples
+
+
+def floor_rows_seconds(rows: int, batch: int) -> float:
+    """``rows`` rows inserted in bare transactions of ``batch`` (WAL, synchronous=FULL)."""
+    with tempfile.TemporaryDirectory() as folder:
+        connection = bare_sqlite(Path(folder), "FULL")
+        started = time.perf_counter()
+        for start in range(0, rows, batch):
+            connection.execute("BEGIN IMMEDIATE")
+            connection.executemany(
+                "INSERT INTO t (k, v) VALUES (?, 'x')",
+                ((f"r-{n}",) for n in range(start, min(rows, start + batch))),
+            )
+            connection.execute("COMMIT")
+        seconds = time.perf_counter() - started
+        connection.close()
+        return seconds
 
 
 def fill_catalog(store: LocalStore, count: int) -> list[str]:
@@ -110,6 +184,19 @@ def bench_scan_to_feedback(scans: int) -> None:
             assert screen.feedback.tone == "ok"
             app.processEvents()
         print(f"scan -> op committed -> feedback shown: {percentiles(samples)}  [target p99 <= 20 ms]")
+        bare = floor_commit_ms(scans)
+        FIGURES.append(
+            Figure(
+                "scan -> committed -> shown p50",
+                statistics.median(samples),
+                "ms",
+                statistics.median(bare),
+                "bare commit p50",
+            )
+        )
+        FIGURES.append(
+            Figure("scan -> committed -> shown p99", p99(samples), "ms", p99(bare), "bare commit p99", 20.0)
+        )
         screen.close()
         store.close()
 
@@ -132,6 +219,10 @@ def bench_lookup(products: int, lookups: int) -> None:
             f"local lookup by barcode over {products:,} products: {percentiles(samples)}",
             " [target p99 <= 5 ms]",
         )
+        bare = floor_lookup_ms(products, lookups)
+        FIGURES.append(
+            Figure("lookup by barcode p99", p99(samples), "ms", p99(bare), "bare indexed SELECT p99", 5.0)
+        )
         store.close()
 
 
@@ -139,10 +230,10 @@ def bench_backlog(ops: int) -> None:
     from client_proc import api_client
 
     from fllc_desktop.sync import SyncEngine
-    from server import ADMIN, ServerProcess
+    from server import ADMIN, durability_server
 
     with tempfile.TemporaryDirectory() as folder:
-        server = ServerProcess(Path(folder) / "server")
+        server = durability_server(Path(folder) / "server")
         server.create_user(ADMIN[0], "admin", ADMIN[1])
         server.create_user("benchtab", "staff", "benchtab-pass-1")
         server.start()
@@ -173,6 +264,19 @@ def bench_backlog(ops: int) -> None:
                 f"draining a {ops:,}-op backlog to a local server: {elapsed:.1f} s "
                 f"({ops / elapsed:.0f} ops/s; server quantity now {on_hand}, {attention} refused)",
                 " [target <= 10 s for 10,000]",
+            )
+            batch = engine.batch_size
+            bare = floor_rows_seconds(ops, batch)
+            target = 10.0 * ops / 10_000
+            FIGURES.append(
+                Figure(
+                    f"drain a {ops:,}-op backlog",
+                    elapsed,
+                    "s",
+                    bare,
+                    f"bare rows, batches of {batch}",
+                    target,
+                )
             )
             store.close()
         finally:
@@ -214,6 +318,7 @@ def main() -> None:
     parser.add_argument("--backlog", type=int, default=10_000)
     args = parser.parse_args()
     random.seed(7)
+    before = machine_load()
     if "wedge" in args.only:
         bench_wedge()
     if "scan" in args.only:
@@ -222,6 +327,7 @@ def main() -> None:
         bench_lookup(args.products, args.lookups)
     if "backlog" in args.only:
         bench_backlog(args.backlog)
+    print_figures("scanning beside bare SQLite", FIGURES, before)
     sys.stdout.flush()
     os._exit(0)  # skip Qt's teardown at interpreter exit (PySide6 can crash while finalizing)
 

@@ -1,8 +1,12 @@
 """Sync push benchmark: the time one uvicorn worker on MariaDB + Redis takes to apply a
 10,000-op offline backlog (stock.intake ops spread over 100 products, pushed in batches of the
 server's limit, one after another as the desktop's sync engine does), then the latency of single
-REST intakes (`POST /api/v1/stock/intake`, sequential, p50/p99) against the same server. Prints
-figures and the machine's load average (the figures swing with it); not a test.
+REST intakes (`POST /api/v1/stock/intake`, sequential, p50/p99) against the same server; not a test.
+
+Each figure is printed beside a floor measured in the same run: the push beside the same number of
+rows inserted in bare transactions of the same size into the same database (the driver, the network
+hop and the commits, none of our code), the intakes beside a bare FastAPI route that parses and
+answers a small JSON body (bench/floor_app.py) called the same way. Then the machine's load.
 
     FLLC_BENCH_DATABASE_URL='mysql+asyncmy://root@127.0.0.1:3306/fllc_bench_sync?charset=utf8mb4' \
     FLLC_BENCH_REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/bench_sync_push.py
@@ -23,6 +27,16 @@ import time
 import uuid
 
 import httpx
+from _harness import (
+    Figure,
+    bare_transactions_seconds,
+    machine_load,
+    print_figures,
+    sequential_latencies,
+    start_floor_app,
+)
+from _harness import percentile as nearest_rank
+from _harness import stop as stop_process
 from fllc_server.auth.passwords import Passwords
 from fllc_server.auth.permissions import Role
 from fllc_server.kit.db import Database
@@ -111,9 +125,7 @@ async def push_all(http: httpx.AsyncClient, headers: dict[str, str], ops: list[d
     for start in range(0, len(ops), BATCH):
         batch = {"device_id": "bench", "ops": ops[start : start + BATCH]}
         response = await http.post("/api/v1/sync/push", json=batch, headers=headers)
-        if response.status_code != 200 or {r["status"] for r in response.json()["results"]} != {
-            "applied"
-        }:
+        if response.status_code != 200 or {r["status"] for r in response.json()["results"]} != {"applied"}:
             raise SystemExit(f"push failed: {response.text[:500]}")
     return time.perf_counter() - started
 
@@ -153,14 +165,6 @@ async def books_balance(url: str) -> bool:
     return {int(total or 0) for total in totals} == {OPS + INTAKES}
 
 
-def load() -> str:
-    return "load average " + ", ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    return sorted(values)[min(len(values) - 1, int(len(values) * fraction))]
-
-
 def main() -> None:
     url = os.environ["FLLC_BENCH_DATABASE_URL"]
     redis_url = os.environ["FLLC_BENCH_REDIS_URL"]
@@ -196,22 +200,61 @@ def main() -> None:
         ],
         env=env,
     )
-    print(f"before: {load()}")
+    before = machine_load()
     try:
         seconds, latencies = asyncio.run(run(f"http://127.0.0.1:{port}", ops, product_ids))
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(
-        f"sync push: {OPS} ops in batches of {BATCH} applied in {seconds:.2f} s "
-        f"({OPS / seconds:,.0f} ops/s; target <= 5 s)"
+    balanced = asyncio.run(books_balance(url))
+    floor_seconds = min(bare_transactions_seconds(url, OPS, BATCH) for _ in range(3))  # best of 3
+    floor_app, floor_url = start_floor_app()
+    try:
+        body = {"product_id": product_ids[0], "quantity": 1}
+        sequential_latencies(f"{floor_url}/floor/echo", 50, method="POST", json_body=body)  # warm-up
+        floor_latencies = sequential_latencies(
+            f"{floor_url}/floor/echo", INTAKES, method="POST", json_body=body
+        )
+    finally:
+        stop_process(floor_app)
+    print_figures(
+        f"sync push of {OPS:,} ops in batches of {BATCH}, then {INTAKES} sequential REST intakes",
+        [
+            Figure(
+                "sync push, 10,000-op backlog",
+                seconds,
+                "s",
+                floor_seconds,
+                f"{OPS:,} rows in bare transactions of {BATCH}",
+                target=5.0,
+                target_ratio=50.0,  # 5 s on the machine whose bare-rows floor was 0.10 s
+            ),
+            Figure(
+                "sync push rate",
+                OPS / seconds,
+                "ops/s",
+                OPS / floor_seconds,
+                "bare rows/s",
+                higher_is_better=True,
+            ),
+            Figure(
+                "REST intake p50",
+                statistics.median(latencies) * 1000,
+                "ms",
+                statistics.median(floor_latencies) * 1000,
+                "bare POST p50",
+            ),
+            Figure(
+                "REST intake p99",
+                nearest_rank(latencies, 0.99) * 1000,
+                "ms",
+                nearest_rank(floor_latencies, 0.99) * 1000,
+                "bare POST p99",
+            ),
+        ],
+        before,
     )
-    print(
-        f"REST intake, {INTAKES} sequential: p50 {statistics.median(latencies) * 1000:.1f} ms, "
-        f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms"
-    )
-    print(f"books balance: {asyncio.run(books_balance(url))}")
-    print(f"after: {load()}")
+    print(f"books balance: {balanced}")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,12 @@ async def products() -> Response:
     return Response(BODY, media_type="application/json", headers={"X-Cache": "hit"})
 
 
+@app.post("/floor/echo")
+async def echo(body: dict[str, object]) -> dict[str, object]:
+    """The floor of a small JSON write: parse and validate a body, answer it (no database)."""
+    return body
+
+
 @app.get("/healthz")
 async def healthz() -> Response:
     return Response(b'{"status":"ok"}', media_type="application/json")
@@ -35,8 +41,15 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8899)
     args = parser.parse_args()
-    uvicorn.run(app, host=args.host, port=args.port, workers=1, log_config=None, access_log=False,
-                ws="websockets-sansio")
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        workers=1,
+        log_config=None,
+        access_log=False,
+        ws="websockets-sansio",
+    )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 """Generate the scan screens' short feedback sounds with the standard library (``wave``).
 
 Run ``python resources/sounds/generate_sounds.py`` to regenerate ``scan_ok.wav`` (one high beep),
-``scan_warning.wav`` (two middle beeps) and ``scan_error.wav`` (a low buzz). 16-bit mono, 22,050 Hz,
+``scan_warning.wav`` (two middle beeps), ``scan_error.wav`` (a low buzz) and ``scan_expired.wav``
+(a falling three-note run: expired goods, unlike any other answer). 16-bit mono, 22,050 Hz,
 each under half a second, faded in and out so they do not click.
 """
 
@@ -21,6 +22,13 @@ SOUNDS: dict[str, list[tuple[float, float, float]]] = {
     "scan_ok": [(1760.0, 0.09, 0.5)],
     "scan_warning": [(880.0, 0.08, 0.5), (0.0, 0.05, 0.0), (880.0, 0.08, 0.5)],
     "scan_error": [(220.0, 0.30, 0.6)],
+    "scan_expired": [
+        (1320.0, 0.07, 0.5),
+        (0.0, 0.03, 0.0),
+        (990.0, 0.07, 0.5),
+        (0.0, 0.03, 0.0),
+        (660.0, 0.12, 0.5),
+    ],
 }
 
 

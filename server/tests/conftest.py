@@ -9,14 +9,14 @@ and FLLC_TEST_REDIS_URL are set, again on real MariaDB/MySQL + Redis.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from fllc_server.auth.permissions import Role
 from fllc_server.config import Settings
 from fllc_server.migrations import upgrade
 from fllc_server.models import Base
+from fllc_server.testing import ServerProcess, free_port
 from fllc_server.users.schemas import UserCreate
 from fllc_server.users.service import UserService
 from sqlalchemy import text
@@ -111,6 +112,7 @@ async def settings(backend: Backend, tmp_path: Path) -> Settings:
         rate_limit="100000/minute",
         log_json=True,
         log_level="WARNING",
+        backup_every_minutes=0,  # scheduled backups only where a test asks for them
     )
 
 
@@ -142,8 +144,9 @@ def make_user(app: FastAPI) -> MakeUser:
     """Create a user directly through the service; returns {id, username, password, role}."""
     counter = iter(range(1, 10_000))
 
-    async def make(role: str | Role = Role.STAFF, username: str | None = None,
-                   password: str = PASSWORD) -> dict[str, object]:
+    async def make(
+        role: str | Role = Role.STAFF, username: str | None = None, password: str = PASSWORD
+    ) -> dict[str, object]:
         state = app.state.fllc
         name = username or f"{Role(role).value}{next(counter)}"
         async with state.db.transaction() as session:
@@ -190,83 +193,34 @@ def auth_headers(make_user: MakeUser, login: Login) -> AuthHeaders:
     return headers
 
 
-
-
 # -- real server processes on the shared backend --------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _start_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "fllc_server.app:app_factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    with log.open("wb") as out:
-        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-async def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    async with httpx.AsyncClient(base_url=base) as http:
-        for _ in range(600):
-            if process.poll() is not None:
-                pytest.fail(f"server exited with {process.returncode}; see {log}")
-            try:
-                if (await http.get("/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    pytest.fail(f"server at {base} did not start; see {log}")
-
-
 @pytest.fixture
-def server_env(backend, settings, tmp_path: Path) -> dict[str, str]:
+def two_servers(backend: Backend, settings: Settings, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """Two ``fllc-server`` processes (fllc_server.testing) on the test's emptied MariaDB and Redis;
+    yields their base URLs."""
     if backend.name != "mariadb":
         pytest.skip("needs the shared MariaDB + Redis backend: the servers share database, cache, pub/sub")
-    return {
-        **os.environ,
-        "FLLC_DATABASE_URL": str(backend.database_url),
-        "FLLC_REDIS_URL": str(backend.redis_url),
-        "FLLC_SECRET_KEY": str(settings.secret_key),
-        "FLLC_DATA_DIR": str(tmp_path / "servers"),
-        "FLLC_ENVIRONMENT": "test",
-        "FLLC_RATE_LIMIT": "100000/minute",
-        "FLLC_LOG_LEVEL": "WARNING",
-    }
-
-
-@pytest.fixture
-async def two_servers(server_env, tmp_path: Path) -> AsyncIterator[tuple[str, str]]:
-    ports = [free_port(), free_port()]
-    logs = [tmp_path / f"server-{n}.log" for n in range(2)]
-    processes = [_start_server(port, server_env, log) for port, log in zip(ports, logs, strict=True)]
+    servers = [
+        ServerProcess(
+            tmp_path / f"server-{n}",
+            TEST_SECRET,
+            database_url=backend.database_url,
+            redis_url=backend.redis_url,
+            rate_limit="100000/minute",
+        )
+        for n in range(2)
+    ]
     try:
-        bases = [f"http://127.0.0.1:{port}" for port in ports]
-        for base, process, log in zip(bases, processes, logs, strict=True):
-            await _wait_ready(base, process, log)
-        yield bases[0], bases[1]
+        for server in servers:
+            server.launch()
+        for server in servers:
+            server.wait_until_ready()
+        yield servers[0].url, servers[1].url
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        for server in servers:
+            server.stop()
 
 
 # -- a scratch database ---------------------------------------------------------------------------------
@@ -289,3 +243,68 @@ async def scratch_url(backend: Backend, tmp_path: Path) -> AsyncIterator[str]:
         async with server.begin() as connection:
             await connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
         await server.dispose()
+
+
+@dataclass
+class DeadPartner:
+    """A partner that accepts TCP connections and never answers (a hung POS host or bucket)."""
+
+    url: str
+    connections: int = 0
+
+
+@pytest.fixture
+async def dead_partner() -> AsyncIterator[DeadPartner]:
+    import asyncio
+
+    writers: list[asyncio.StreamWriter] = []
+    handlers: set[asyncio.Task[object]] = set()
+
+    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        partner.connections += 1
+        writers.append(writer)
+        if (task := asyncio.current_task()) is not None:
+            handlers.add(task)
+        await reader.read()  # until the caller gives up and closes (or the test ends)
+
+    server = await asyncio.start_server(hang, "127.0.0.1", 0)
+    partner = DeadPartner(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
+    try:
+        yield partner
+    finally:
+        server.close()
+        for writer in writers:  # a client thread still waiting on its socket gets EOF and ends
+            writer.close()
+        if handlers:
+            await asyncio.wait(handlers, timeout=10)
+
+
+MOTO_SERVER = Path(sys.executable).with_name("moto_server")
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A moto_server process on a free port; yields its endpoint URL."""
+    executable = str(MOTO_SERVER) if MOTO_SERVER.exists() else shutil.which("moto_server")
+    if executable is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("moto_server (moto[server]) is not installed")
+        pytest.skip("moto_server (moto[server]) is not installed")
+    port = free_port()
+    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("wb")
+    process = subprocess.Popen([executable, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"moto_server did not start (exit {process.poll()})")
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()

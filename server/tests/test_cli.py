@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import subprocess
@@ -20,12 +21,14 @@ CLI = [sys.executable, "-m", "fllc_server.cli"]
 
 def _env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLLC_")}
-    env.update({
-        "FLLC_DATA_DIR": str(settings.data_dir),
-        "FLLC_SECRET_KEY": settings.secret_key or "",
-        "FLLC_LOG_LEVEL": "WARNING",
-        "FLLC_ENVIRONMENT": "test",
-    })
+    env.update(
+        {
+            "FLLC_DATA_DIR": str(settings.data_dir),
+            "FLLC_SECRET_KEY": settings.secret_key or "",
+            "FLLC_LOG_LEVEL": "WARNING",
+            "FLLC_ENVIRONMENT": "test",
+        }
+    )
     if settings.database_url:
         env["FLLC_DATABASE_URL"] = settings.database_url
     return env
@@ -33,7 +36,12 @@ def _env(settings: Settings) -> dict[str, str]:
 
 def _run(settings: Settings, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*CLI, *args], input=stdin, capture_output=True, text=True, env=_env(settings), timeout=240,
+        [*CLI, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=_env(settings),
+        timeout=240,
         check=False,
     )
 
@@ -45,8 +53,16 @@ async def _user(app: FastAPI, username: str) -> User | None:
 
 
 async def test_create_user_reads_the_password_from_stdin(settings: Settings, app: FastAPI) -> None:
-    result = _run(settings, "create-user", "dock.worker", "--role", "staff", "--full-name", "Dock Worker",
-                  stdin="stdin-password-1\n")
+    result = _run(
+        settings,
+        "create-user",
+        "dock.worker",
+        "--role",
+        "staff",
+        "--full-name",
+        "Dock Worker",
+        stdin="stdin-password-1\n",
+    )
     assert result.returncode == 0, result.stderr
     assert "created user dock.worker" in result.stdout
     assert "stdin-password-1" not in result.stdout + result.stderr
@@ -58,8 +74,16 @@ async def test_create_user_reads_the_password_from_stdin(settings: Settings, app
 
 
 async def test_create_user_never_takes_the_password_from_argv(settings: Settings, app: FastAPI) -> None:
-    result = _run(settings, "create-user", "argv.user", "--role", "staff", "--password", "in-argv-123",
-                  stdin="stdin-password-1\n")
+    result = _run(
+        settings,
+        "create-user",
+        "argv.user",
+        "--role",
+        "staff",
+        "--password",
+        "in-argv-123",
+        stdin="stdin-password-1\n",
+    )
     assert result.returncode == 2
     assert "unrecognized arguments" in result.stderr
     assert await _user(app, "argv.user") is None
@@ -93,8 +117,12 @@ async def test_seed_demo_loads_once_and_respects_if_empty(settings: Settings, ap
     result = _run(settings, "seed-demo", "--products", "300")
     assert result.returncode == 0, result.stderr
     assert "300 products" in result.stdout
-    for account in ("admin    admin-demo-1", "manager  manager-demo-1", "staff    staff-demo-1",
-                    "viewer   viewer-demo-1"):
+    for account in (
+        "admin    admin-demo-1",
+        "manager  manager-demo-1",
+        "staff    staff-demo-1",
+        "viewer   viewer-demo-1",
+    ):
         assert account in result.stdout
     again = _run(settings, "seed-demo", "--products", "300", "--if-empty")
     assert again.returncode == 0, again.stderr
@@ -108,3 +136,29 @@ def test_help_works(tmp_path: Path, command: list[str]) -> None:
     result = _run(Settings(data_dir=tmp_path, secret_key="h" * 40), *command)
     assert result.returncode == 0
     assert "usage" in result.stdout
+
+
+async def test_reset_mfa_turns_off_a_users_second_factor_audited(
+    settings: Settings, app: FastAPI, make_user
+) -> None:
+    """`fllc-server reset-mfa USER`: the way back in for the last admin who lost their phone."""
+    from fllc_server.auth.mfa import Mfa
+    from fllc_server.models import AuditEntry, MfaCredential, utcnow
+
+    user = await make_user("admin")
+    async with app.state.fllc.db.transaction() as session:
+        await Mfa(session, app.state.fllc).begin_enrolment(int(user["id"]), str(user["username"]))
+        credential = await session.scalar(select(MfaCredential).where(MfaCredential.user_id == user["id"]))
+        assert credential is not None
+        credential.confirmed_at = utcnow()
+
+    # In a thread: the app's background tasks (job scheduler, job queue) keep running meanwhile,
+    # so a write transaction one of them began can finish instead of holding the CLI at SQLite's lock.
+    result = await asyncio.to_thread(_run, settings, "reset-mfa", str(user["username"]))
+    assert result.returncode == 0, result.stderr
+    assert "two-step sign-in" in result.stdout
+    async with app.state.fllc.db.sessions() as session:
+        assert await session.scalar(select(MfaCredential).where(MfaCredential.user_id == user["id"])) is None
+        entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "user.mfa_reset"))
+        assert entry is not None
+    assert (await asyncio.to_thread(_run, settings, "reset-mfa", "nobody-here")).returncode == 1

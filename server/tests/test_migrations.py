@@ -41,9 +41,7 @@ def _include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to
 
 
 def _diff(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "include_object": _include}
-    )
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": _include})
     return list(compare_metadata(context, Base.metadata))
 
 

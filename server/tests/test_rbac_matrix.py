@@ -12,7 +12,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
 from fllc_server.app import create_app
+from fllc_server.auth.api_keys import IntegrationAuth
 from fllc_server.auth.dependencies import Authorize, current_user
+from fllc_server.auth.entities import Reads
 from fllc_server.auth.permissions import ROLE_PERMISSIONS, Permission, Role
 from fllc_server.config import Settings
 
@@ -33,6 +35,7 @@ PUBLIC = {
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/refresh"),
     ("POST", "/api/v1/auth/logout"),  # revokes only what the presented refresh token proves
+    ("POST", "/api/v1/auth/mfa/verify"),  # the second step: a login's challenge token and a code
     ("GET", "/api/v1/openapi.json"),
 }
 # The WebSocket cannot use HTTP dependencies: it accepts, then authenticates with the same
@@ -63,7 +66,13 @@ def _routes(app: FastAPI) -> list[RouteInfo]:
         calls = list(_dependency_calls(route.dependant))
         permissions = frozenset(c.permission for c in calls if isinstance(c, Authorize))
         for method in sorted(context.methods or ()):
-            authenticated = current_user in calls or bool(permissions)  # Authorize signs in itself
+            # Authorize and Reads (any of an entity type's readers) sign in themselves; integration
+            # routes take an API key or a webhook signature instead
+            authenticated = (
+                current_user in calls
+                or bool(permissions)
+                or any(isinstance(c, IntegrationAuth | Reads) for c in calls)
+            )
             found.append(RouteInfo(method, str(context.path), permissions, authenticated))
     return found
 
@@ -120,8 +129,9 @@ async def test_every_guarded_route_refuses_every_role_without_its_permission(
             if not route.permissions or route.permissions <= ROLE_PERMISSIONS[role]:
                 continue
             body = {} if route.method in ("POST", "PUT", "PATCH") else None
-            response = await client.request(route.method, _concrete(route.path), json=body,
-                                             headers=role_headers[role.value])
+            response = await client.request(
+                route.method, _concrete(route.path), json=body, headers=role_headers[role.value]
+            )
             assert response.status_code == 403, (role.value, route.method, route.path, response.text)
             checked += 1
     assert checked >= 20
@@ -149,6 +159,9 @@ async def test_no_api_route_answers_without_a_token(
 
 async def test_the_websocket_is_the_only_route_outside_http_dependencies(tmp_path) -> None:
     app = create_app(Settings(data_dir=tmp_path, secret_key="r" * 40), migrate=False)
-    sockets = {str(c.path) for c in iter_route_contexts(app.routes)
-               if isinstance(c.original_route, APIWebSocketRoute)}
+    sockets = {
+        str(c.path)
+        for c in iter_route_contexts(app.routes)
+        if isinstance(c.original_route, APIWebSocketRoute)
+    }
     assert sockets <= AUTHENTICATES_IN_HANDLER

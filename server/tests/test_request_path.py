@@ -35,8 +35,9 @@ async def running(settings: Settings, **overrides: Any) -> AsyncIterator[FastAPI
 
 
 @asynccontextmanager
-async def http(application: FastAPI, ip: str = "127.0.0.1",
-               base_url: str = "http://testserver") -> AsyncIterator[httpx.AsyncClient]:
+async def http(
+    application: FastAPI, ip: str = "127.0.0.1", base_url: str = "http://testserver"
+) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=application, client=(ip, 40000))
     async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
         yield client
@@ -90,8 +91,9 @@ async def test_unknown_fields_are_400(client: httpx.AsyncClient) -> None:
 async def test_bad_query_and_path_parameters_are_400(client: httpx.AsyncClient, auth_headers) -> None:
     admin = await auth_headers("admin")
     assert_uniform_error(await client.get("/api/v1/users/abc", headers=admin), 400, "validation_error")
-    assert_uniform_error(await client.get("/api/v1/users", params={"page": "x"}, headers=admin),
-                         400, "validation_error")
+    assert_uniform_error(
+        await client.get("/api/v1/users", params={"page": "x"}, headers=admin), 400, "validation_error"
+    )
 
 
 async def test_not_found_and_method_not_allowed_are_uniform(client: httpx.AsyncClient) -> None:
@@ -155,20 +157,26 @@ async def test_hsts_only_over_https(app: FastAPI) -> None:
 
 
 async def test_cors_allows_only_the_listed_origins(settings: Settings) -> None:
-    async with running(settings, cors_origins=["https://desk.example.com"]) as application, \
-            http(application) as client:
+    async with (
+        running(settings, cors_origins=["https://desk.example.com"]) as application,
+        http(application) as client,
+    ):
         allowed = await client.get("/healthz", headers={"Origin": "https://desk.example.com"})
         assert allowed.headers["access-control-allow-origin"] == "https://desk.example.com"
         assert "X-Request-ID" in allowed.headers["access-control-expose-headers"]
         other = await client.get("/healthz", headers={"Origin": "https://evil.example.net"})
         assert "access-control-allow-origin" not in other.headers
-        preflight = {"Origin": "https://desk.example.com", "Access-Control-Request-Method": "POST",
-                     "Access-Control-Request-Headers": "Authorization, Idempotency-Key"}
+        preflight = {
+            "Origin": "https://desk.example.com",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Authorization, Idempotency-Key",
+        }
         ok = await client.options("/api/v1/auth/login", headers=preflight)
         assert ok.status_code == 200
         assert "POST" in ok.headers["access-control-allow-methods"]
-        evil = await client.options("/api/v1/auth/login",
-                                    headers={**preflight, "Origin": "https://evil.example.net"})
+        evil = await client.options(
+            "/api/v1/auth/login", headers={**preflight, "Origin": "https://evil.example.net"}
+        )
         assert evil.status_code == 400
         assert "access-control-allow-origin" not in evil.headers
 
@@ -203,8 +211,9 @@ async def test_signed_in_callers_are_limited_per_user_not_per_ip(settings: Setti
                 login = await client.post(LOGIN, json={"username": user["username"], "password": PASSWORD})
                 tokens[user["id"]] = {"Authorization": f"Bearer {login.json()['access_token']}"}
         async with http(application, ip="10.9.1.3") as shared_ip:  # both users behind one NAT
-            first_statuses = [(await shared_ip.get("/api/v1/me", headers=tokens[first["id"]])).status_code
-                              for _ in range(5)]
+            first_statuses = [
+                (await shared_ip.get("/api/v1/me", headers=tokens[first["id"]])).status_code for _ in range(5)
+            ]
             second_status = (await shared_ip.get("/api/v1/me", headers=tokens[second["id"]])).status_code
         assert first_statuses == [200, 200, 200, 200, 429]
         assert second_status == 200
@@ -250,6 +259,27 @@ async def _readyz(application: FastAPI) -> httpx.Response:
         return await asyncio.wait_for(client.get("/readyz"), timeout=30)
 
 
+async def _aiosqlite_threads_stopped() -> None:
+    import threading
+
+    import aiosqlite
+
+    for thread in threading.enumerate():
+        if isinstance(thread, aiosqlite.Connection):
+            await asyncio.to_thread(thread.join, 10)
+
+
+async def _stderr_until(capsys: pytest.CaptureFixture[str], text: str, seconds: float) -> str:
+    """What the app writes to stderr, read until ``text`` appears (at most ``seconds``)."""
+    seen = ""
+    for _ in range(int(seconds / 0.01)):
+        seen += capsys.readouterr().err
+        if text in seen:
+            return seen
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{text!r} not written within {seconds} s: {seen!r}")
+
+
 async def test_readyz_is_200_when_everything_answers(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200
@@ -263,7 +293,7 @@ async def test_readyz_is_503_when_the_database_is_unreachable(settings: Settings
         dead = f"sqlite+aiosqlite:///{tmp_path}"  # a directory: SQLite cannot open it
     async with running(settings, database_url=dead) as application:
         response = await _readyz(application)
-    await asyncio.sleep(0.1)  # aiosqlite stops a failed connection's thread via the loop: let it land
+    await _aiosqlite_threads_stopped()  # a failed connection's thread is stopped via the loop
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"
@@ -288,7 +318,7 @@ async def test_settings_stored_while_the_database_was_down_at_start_load_once_it
     async with running(settings) as application:
         assert application.state.fllc.runtime.rate_limit == "77/minute"
         state = application.state.fllc
-        state.extras.clear()
+        state.runtime.loaded = False
         state.runtime.rate_limit = "1/second"
         assert (await _readyz(application)).status_code == 200
         assert state.runtime.rate_limit == "77/minute"
@@ -303,8 +333,8 @@ async def test_request_lines_are_written_soon_and_when_the_app_stops(
     async with running(settings, log_level="INFO") as application, http(application) as client:
         capsys.readouterr()
         await client.get("/healthz", headers={"X-Request-ID": "soon-1"})
-        await asyncio.sleep(AccessLog.FLUSH_SECONDS * 3)  # no request needed to push it out
-        assert '"soon-1"' in capsys.readouterr().err
+        # No request is needed to push it out: the line appears within a few flush periods.
+        await _stderr_until(capsys, '"soon-1"', AccessLog.FLUSH_SECONDS * 20)
         await client.get("/healthz", headers={"X-Request-ID": "at-stop-1"})
     assert '"at-stop-1"' in capsys.readouterr().err
 
@@ -315,8 +345,11 @@ async def test_logs_are_json_with_the_request_fields_and_no_secrets(
     user = await make_user("staff")
     async with running(settings, log_level="INFO") as application, http(application) as client:
         capsys.readouterr()
-        login = await client.post(LOGIN, json={"username": user["username"], "password": PASSWORD},
-                                  headers={"X-Request-ID": "log-check-1"})
+        login = await client.post(
+            LOGIN,
+            json={"username": user["username"], "password": PASSWORD},
+            headers={"X-Request-ID": "log-check-1"},
+        )
         tokens = login.json()
         await client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
         await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})

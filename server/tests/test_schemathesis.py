@@ -61,7 +61,10 @@ def _fuzz(operation: Any, headers: dict[str, str], admin_id: int, succeeded: set
 
     @given(case=operation.as_strategy())
     @hypothesis_settings(
-        max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
+        max_examples=MAX_EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
         suppress_health_check=list(HealthCheck),
     )
     def check(case: schemathesis.Case) -> None:

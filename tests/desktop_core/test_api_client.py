@@ -521,3 +521,23 @@ def test_keyrings_chainer_uses_its_secure_member(monkeypatch: pytest.MonkeyPatch
     store.keep("sam", Tokens("a", "secret-refresh"))
     assert plain.entries == {}
     assert list(secret.entries.values()) == ["secret-refresh"]
+
+
+def test_the_device_token_is_kept_per_user_sent_with_each_sign_in_and_outlives_sign_out() -> None:
+    """The server's known-device token (what lets the owner past a throttle an attacker caused)."""
+    sent: list[dict[str, object]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v1/auth/logout":
+            return httpx.Response(204)
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json={**session_wire("access-1", "refresh-1"), "device_token": "dev-1"})
+
+    backend = MemoryKeyring()
+    client = make_client(handler, backend)
+    client.auth.login("sam", "secret")
+    client.auth.logout()
+    make_client(handler, backend).auth.login("sam", "secret")
+    assert "device_token" not in sent[0]
+    assert sent[1]["device_token"] == "dev-1"
+    assert backend.entries[(f"fllc-warehouse:{SERVER}", "sam#device")] == "dev-1"

@@ -43,7 +43,7 @@ def test_each_command_gets_its_own_op_id() -> None:
         (CommandKind.STOCK_INTAKE, {"sku": "A", "quantity": 0}, None),
         (CommandKind.STOCK_INTAKE, {"sku": "A", "quantity": 1.5}, None),
         (CommandKind.STOCK_INTAKE, {"sku": "A", "quantity": True}, None),
-        (CommandKind.STOCK_ADJUST, {"product_id": 1, "quantity": 0}, None),
+        (CommandKind.STOCK_ADJUST, {"product_id": 1, "delta": 0}, None),
         (CommandKind.PRODUCT_UPDATE, {"product_id": 1}, None),
         (CommandKind.STOCK_INTAKE, {"sku": "A", "quantity": 1, "when": datetime.now(UTC)}, None),
     ],
@@ -57,7 +57,7 @@ def test_badly_built_commands_are_refused_before_they_reach_the_outbox(
 
 def test_stock_deltas_of_pending_commands() -> None:
     assert stock_delta(CommandKind.STOCK_INTAKE, {"product_id": 1, "quantity": 5}) == StockDelta(1, 5)
-    assert stock_delta(CommandKind.STOCK_ADJUST, {"product_id": 1, "quantity": -2}) == StockDelta(1, -2)
+    assert stock_delta(CommandKind.STOCK_ADJUST, {"product_id": 1, "delta": -2}) == StockDelta(1, -2)
     assert stock_delta(CommandKind.STOCK_INTAKE, {"barcode": "123", "quantity": 5}) is None
     assert stock_delta(CommandKind.STOCK_TRANSFER, {"product_id": 1, "quantity": 5}) is None
 

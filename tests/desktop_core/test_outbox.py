@@ -137,6 +137,18 @@ def test_only_the_author_can_retry_or_discard(outbox: Outbox, sam: OpOwner, alex
         outbox.retry(sam, uuid.uuid4())
 
 
+def test_only_an_op_waiting_for_a_person_can_be_retried(outbox: Outbox, sam: OpOwner) -> None:
+    pending, settled = intake(1), intake(2)
+    outbox.enqueue(sam, pending)
+    outbox.enqueue(sam, settled)
+    outbox.record_outcomes([OpOutcome(settled.op_id, "applied")])
+    with pytest.raises(OpNotFoundError, match="pending"):
+        outbox.retry(sam, pending.op_id)  # still in line: nothing to retry
+    with pytest.raises(OpNotFoundError):
+        outbox.discard(sam, settled.op_id, "too late: the server applied it")
+    assert outbox.counts(sam).pending == 1
+
+
 def test_a_late_answer_for_a_discarded_op_does_not_revive_it(outbox: Outbox, sam: OpOwner) -> None:
     command = intake(1)
     outbox.enqueue(sam, command)
@@ -151,7 +163,9 @@ def test_a_late_answer_for_a_discarded_op_does_not_revive_it(outbox: Outbox, sam
 def test_pending_deltas_add_up_per_product(outbox: Outbox, sam: OpOwner) -> None:
     outbox.enqueue(sam, intake(1, 5))
     outbox.enqueue(sam, intake(1, 2))
-    outbox.enqueue(sam, Command.new(CommandKind.STOCK_ADJUST, {"product_id": 2, "quantity": -3}))
+    outbox.enqueue(
+        sam, Command.new(CommandKind.STOCK_ADJUST, {"product_id": 2, "delta": -3, "reason_code": "damaged"})
+    )
     outbox.enqueue(sam, Command.new(CommandKind.STOCK_INTAKE, {"barcode": "4006381333931", "quantity": 1}))
     applied = intake(1, 100)
     outbox.enqueue(sam, applied)

@@ -41,11 +41,9 @@ RETENTION = 2
 def server(tmp_path: Path) -> Iterator[Any]:
     """An embedded server that keeps only the newest RETENTION changes uncompacted."""
 
-    class Compacting(durability.ServerProcess):  # type: ignore[misc]
-        def env(self) -> dict[str, str]:
-            return {**super().env(), "FLLC_CHANGE_LOG_RETENTION": str(RETENTION)}
-
-    process = Compacting(tmp_path / "server")
+    process = durability.durability_server(
+        tmp_path / "server", extra_env={"FLLC_CHANGE_LOG_RETENTION": str(RETENTION)}
+    )
     process.create_user(*durability.ADMIN[:1], "admin", durability.ADMIN[1])
     process.start()
     yield process
@@ -67,8 +65,9 @@ def test_a_tablet_whose_cursor_was_compacted_away_resyncs_from_zero(server: Any,
     url = server.url
     admin = client_proc.api_client(url)
     user_id = int(admin.auth.login(*durability.ADMIN).user.id)
-    lamp, saw, drill = (admin.products.create({"sku": f"P-{n}", "name": n, "price": "1.00"})
-                        for n in ("lamp", "saw", "drill"))
+    lamp, saw, drill = (
+        admin.products.create({"sku": f"P-{n}", "name": n, "price": "1.00"}) for n in ("lamp", "saw", "drill")
+    )
     store, _ = LocalStore.open_or_recover(tmp_path / "tablet")
     tablet = _engine(admin, store, url, user_id)
     assert tablet.sync_once().error is None

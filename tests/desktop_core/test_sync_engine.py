@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import fllc_desktop
 from fllc_desktop.api.errors import (
     GoneError,
     OfflineError,
@@ -24,6 +25,7 @@ from fllc_desktop.api.models import Change, ChangeBatch, OpAnswer
 from fllc_desktop.domain.commands import Command, CommandKind
 from fllc_desktop.store import CatalogReplica, OpOwner, OpState, Outbox
 from fllc_desktop.sync import Backoff, Connectivity, SyncEngine, SyncStatus
+from fllc_desktop.sync.engine import OFFLINE_RETRY_CAP
 
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -41,10 +43,12 @@ class FakeServer:
     unanswered: set[str] = field(default_factory=set)
     malformed: dict[str, str] = field(default_factory=dict)  # op_id → the sub-field the server rejects
     name_the_op: bool = True  # False: a 400 whose details name no op (an older or odder server)
+    reports: list[object] = field(default_factory=list)  # what each push said about the device
 
-    def push(self, device_id: str, ops: Sequence[Command]) -> list[OpAnswer]:
+    def push(self, device_id: str, ops: Sequence[Command], **device: object) -> list[OpAnswer]:
         self._maybe_fail()
         self.pushes.append([str(op.op_id) for op in ops])
+        self.reports.append(device.get("device"))
         self._refuse_malformed(ops)
         return [self._answer(str(op.op_id)) for op in ops if str(op.op_id) not in self.unanswered]
 
@@ -127,6 +131,17 @@ def test_pending_ops_are_pushed_in_order_and_in_batches(
     assert server.applied == [str(c.op_id) for c in commands]
     assert report.settled == 450
     assert outbox.counts(sam).pending == 0
+
+
+def test_each_push_says_what_the_device_still_holds(
+    outbox: Outbox, catalog: CatalogReplica, sam: OpOwner
+) -> None:
+    for number in range(5):
+        outbox.enqueue(sam, intake(number))
+    server = FakeServer()
+    make_engine(server, outbox, catalog, sam, batch_size=2).sync_once()
+    assert [(r.pending, r.needs_attention) for r in server.reports] == [(3, 0), (1, 0), (0, 0)]
+    assert {r.app_version for r in server.reports} == {fllc_desktop.__version__}
 
 
 def test_only_the_signed_in_users_ops_are_pushed(
@@ -217,18 +232,21 @@ def test_an_op_without_an_answer_stays_pending(outbox: Outbox, catalog: CatalogR
     assert outbox.pending(sam) == []
 
 
-def test_offline_keeps_every_op_and_backs_off_exponentially(
+def test_offline_keeps_every_op_and_backs_off_but_never_waits_more_than_a_few_seconds(
     outbox: Outbox, catalog: CatalogReplica, sam: OpOwner
 ) -> None:
     outbox.enqueue(sam, intake(1))
-    server = FakeServer(failures=[OfflineError("down")] * 4)
+    server = FakeServer(failures=[OfflineError("down")] * 20)
     engine = make_engine(server, outbox, catalog, sam)
     delays = []
-    for _ in range(4):
+    for _ in range(20):
         report = engine.sync_once()
         assert isinstance(report.error, OfflineError)
         delays.append(engine.status.retry_in)
-    assert delays == [0.75, 1.5, 3.0, 6.0]  # half to all of 1, 2, 4, 8 with random() = 0.5
+    # half to all of 1, 2, 4, 8... with random() = 0.5, capped so that the tablet syncs within 5 s
+    # of the server being reachable again (the status bar once said "retrying in 250 s")
+    assert delays[:4] == [0.75, 1.5, 3.0, OFFLINE_RETRY_CAP]
+    assert max(delays) == OFFLINE_RETRY_CAP < 5
     assert engine.status.connectivity is Connectivity.OFFLINE
     assert outbox.counts(sam).pending == 1
     engine.sync_once()
@@ -396,7 +414,7 @@ def test_a_stop_during_a_round_starts_no_further_request(
     stop = threading.Event()
 
     class StopsAfterFirstBatch(FakeServer):
-        def push(self, device_id: str, ops: Sequence[Command]) -> list[OpAnswer]:
+        def push(self, device_id: str, ops: Sequence[Command], **_device: object) -> list[OpAnswer]:
             stop.set()  # the app shuts down while the first batch is on its way
             return super().push(device_id, ops)
 
@@ -431,3 +449,90 @@ def test_batch_size_never_reorders(
     server = FakeServer()
     make_engine(server, outbox, catalog, sam, batch_size=batch_size).sync_once()
     assert server.applied == [str(c.op_id) for c in commands]
+
+
+def test_a_wake_ends_the_wait_at_once(outbox: Outbox, catalog: CatalogReplica, sam: OpOwner) -> None:
+    """The default wait is the engine's wake event: an enqueue (or a live event) ends it."""
+    engine = make_engine(FakeServer(), outbox, catalog, sam, idle_interval=3600.0)
+    stop = threading.Event()
+    rounds = threading.Semaphore(0)
+    thread = threading.Thread(target=engine.run_until_stopped, args=(stop,), daemon=True)
+    thread.start()
+    outbox.enqueue(sam, intake(1))
+    for _ in range(200):  # the loop is in its hour-long wait; only a wake brings the op over
+        engine.wake()
+        if outbox.counts(sam).pending == 0:
+            break
+        rounds.acquire(timeout=0.05)
+    stop.set()
+    engine.wake()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert outbox.counts(sam).pending == 0
+
+
+def test_a_signed_out_engine_waits_its_idle_interval_not_a_backoff(
+    outbox: Outbox, catalog: CatalogReplica, sam: OpOwner
+) -> None:
+    outbox.enqueue(sam, intake(1))
+    stop = threading.Event()
+    waits: list[float] = []
+
+    def wait(seconds: float) -> bool:
+        waits.append(seconds)
+        stop.set()
+        return False
+
+    server = FakeServer(failures=[UnauthorizedError("expired", status=401)])
+    make_engine(server, outbox, catalog, sam, wait=wait, idle_interval=30.0).run_until_stopped(stop)
+    assert waits == [30.0]  # nothing to retry until the user signs in again
+    assert outbox.counts(sam).pending == 1
+
+
+def test_a_stop_while_isolating_a_refused_batch_sends_nothing_more(
+    outbox: Outbox, catalog: CatalogReplica, sam: OpOwner
+) -> None:
+    """A 400 naming no op makes the engine push one op at a time; a stop in between ends that."""
+    commands = [intake(n) for n in range(1, 4)]
+    for command in commands:
+        outbox.enqueue(sam, command)
+    stop = threading.Event()
+
+    class StopsOnRefusal(FakeServer):
+        def push(self, device_id: str, ops: Sequence[Command], **_device: object) -> list[OpAnswer]:
+            if len(ops) > 1:
+                stop.set()  # the app shuts down while the refused batch is being answered
+            return super().push(device_id, ops)
+
+    server = StopsOnRefusal(malformed={str(commands[1].op_id): "payload.quantity"}, name_the_op=False)
+    engine = make_engine(server, outbox, catalog, sam, batch_size=3)
+    engine.run_until_stopped(stop)
+    assert len(server.pushes) == 1  # the refused batch, and no op alone after the stop
+    assert outbox.counts(sam).pending == 3
+
+
+def test_odd_details_of_a_refused_batch_are_ignored() -> None:
+    from fllc_desktop.sync.engine import invalid_ops
+
+    error = ValidationError(
+        "bad batch",
+        field_errors={},
+        status=400,
+        code="validation_error",
+        details=["not a dict", {"field": "ops.9.payload", "message": "past the batch"}, {"field": "ops.1"}],
+    )
+    assert invalid_ops(error, batch_size=3) == {1: "bad batch"}
+
+
+def test_a_failing_server_is_retried_with_the_longer_backoff(
+    outbox: Outbox, catalog: CatalogReplica, sam: OpOwner
+) -> None:
+    """The few-seconds cap is for an unreachable server; one answering with errors is given room."""
+    outbox.enqueue(sam, intake(1))
+    server = FakeServer(failures=[ServerError("boom")] * 5)
+    engine = make_engine(server, outbox, catalog, sam)
+    delays = []
+    for _ in range(5):
+        engine.sync_once()
+        delays.append(engine.status.retry_in)
+    assert delays == [0.75, 1.5, 3.0, 6.0, 12.0]

@@ -24,13 +24,7 @@ from fllc_desktop.api.tokens import RefreshTokenVault, TokenStore
 from fllc_desktop.app import DesktopApp, build_app
 from fllc_desktop.ui.theme import apply_theme
 
-from .server_process import (
-    PASSWORDS,
-    USERNAMES,
-    ServerProcess,
-    gui_database_url,
-    gui_redis_url,
-)
+from .server_process import PASSWORDS, USERNAMES, ServerProcess, gui_server
 
 SIGN_IN_TIMEOUT_MS = 15_000
 NOUNS = ("Hex bolt M6 x 20 zinc", "Cordless drill 18 V", "Interior paint white 5 l")
@@ -82,14 +76,12 @@ def _backends() -> list[str]:
 
 def start_server(data_dir: Path, backend: str = "embedded") -> ServerProcess:
     if backend == "embedded":
-        server = ServerProcess(data_dir)
+        server = gui_server(data_dir)
     else:
         redis = os.environ.get("FLLC_TEST_REDIS_URL")
         if not redis:
             pytest.fail("FLLC_TEST_DATABASE_URL is set but FLLC_TEST_REDIS_URL is not")
-        server = ServerProcess(
-            data_dir, gui_database_url(os.environ["FLLC_TEST_DATABASE_URL"]), gui_redis_url(redis)
-        )
+        server = gui_server(data_dir, os.environ["FLLC_TEST_DATABASE_URL"], redis)
         server.cli("migrate")
     for role, username in USERNAMES.items():
         server.create_user(username, role, PASSWORDS[role])

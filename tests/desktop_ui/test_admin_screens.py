@@ -176,3 +176,33 @@ def test_a_manager_makes_drafts_from_suggestions_then_submits_and_cancels(qtbot,
         lambda: screen.selected_order() and screen.selected_order()["status"] == "cancelled", timeout=LOAD_MS
     )
     assert not screen.submit_button.isEnabled()
+
+
+def test_the_default_location_and_the_expiry_rule_are_chosen_by_name_and_saved(qtbot, signed_in, seeded):
+    screen = settings_screen(qtbot, signed_in("admin"))
+    qtbot.waitUntil(lambda: screen.location.count() > 1, timeout=LOAD_MS)  # the locations, by name
+    texts = [screen.location.itemText(i) for i in range(screen.location.count())]
+    assert texts[0] == "None"
+    assert any(text.startswith("A-01") for text in texts)
+    original = dict(screen.loaded)
+    screen.location.setCurrentIndex(next(i for i, text in enumerate(texts) if text.startswith("A-01")))
+    screen.refuse_expired.setChecked(True)
+    screen.near_expiry.setValue(12)
+    click(qtbot, screen.save_button)
+    qtbot.waitUntil(lambda: screen.status.text() == "Saved.", timeout=LOAD_MS)
+    client = api_client(seeded.url, "admin")
+    try:
+        stored = client.settings.get()
+        location_ids = {loc["code"]: loc["id"] for loc in client.locations.list().items}
+        assert stored["default_location_id"] == location_ids["A-01"]
+        assert stored["refuse_expired_goods"] is True
+        assert stored["near_expiry_days"] == 12
+    finally:
+        client.settings.put(
+            {
+                "default_location_id": original.get("default_location_id"),
+                "refuse_expired_goods": False,
+                "near_expiry_days": 30,
+            }
+        )
+        client.close()

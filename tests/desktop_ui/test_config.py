@@ -29,3 +29,31 @@ def test_a_broken_config_file_means_ask_again(config_dir):
     config_dir.mkdir(parents=True)
     config_path().write_text("{not json", encoding="utf-8")
     assert DesktopConfig.load(config_path()).server_url is None
+
+
+def test_the_no_keyring_notice_is_said_once_on_this_machine_and_remembered(qtbot, config_dir):
+    from fllc_desktop.app import KeyringNotices
+
+    said: list[str] = []
+    first_start = KeyringNotices()
+    first_start.sig_say.connect(said.append)
+    first_start.sig_memory_only.emit("no keyring")
+    first_start.sig_memory_only.emit("no keyring")
+    assert said == ["no keyring"]
+    next_start = KeyringNotices()  # the app started again on the same machine
+    next_start.sig_say.connect(said.append)
+    next_start.sig_memory_only.emit("no keyring")
+    assert said == ["no keyring"]
+
+
+def test_the_device_setting_for_receipt_labels_is_kept_with_the_rest(config_dir):
+    path = config_path()
+    DesktopConfig(server_url="http://s:1", touch_layout=True, receive_label_printer="Dock 1").save(path)
+    loaded = DesktopConfig.load(path)
+    assert (loaded.server_url, loaded.touch_layout, loaded.receive_label_printer) == (
+        "http://s:1",
+        True,
+        "Dock 1",
+    )
+    path.write_text('{"receive_label_printer": "  "}', encoding="utf-8")
+    assert DesktopConfig.load(path).receive_label_printer is None  # blank: no labels on receipt

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+import shiboken6
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QWidget
 
 from fllc_desktop.api.errors import (
@@ -97,9 +101,18 @@ def test_a_wrong_password_at_sign_in_goes_to_the_caller(qtbot, gateway):
 def test_answers_for_a_widget_that_is_gone_are_dropped(qtbot, gateway, runner):
     owner = QWidget()
     answers: list[str] = []
-    gateway.submit(lambda: "late", answers.append, owner=owner)
+    gone: list[bool] = []
+    owner.destroyed.connect(lambda *_: gone.append(True))
+    owner_deleted = threading.Event()  # the answer is made only once the owner is really gone
+
+    def late_answer() -> str:
+        owner_deleted.wait(10)
+        return "late"
+
+    gateway.submit(late_answer, answers.append, owner=owner)
     owner.deleteLater()
-    qtbot.wait(10)
+    qtbot.waitUntil(lambda: bool(gone))
+    owner_deleted.set()
     runner.wait_for_done()
     qtbot.waitUntil(lambda: not runner.busy)
     assert answers == []
@@ -120,3 +133,32 @@ def test_many_emits_and_void_qt_calls_never_free_true_or_none(qtbot, qapp):
         qapp.processEvents()
     assert sys.getrefcount(True) > 1 << 30
     assert sys.getrefcount(None) > 1 << 30
+
+
+def test_a_request_is_sent_only_by_then_and_each_then_sends_it_again(qtbot, gateway):
+    from fllc_desktop.qt.services import Request
+
+    call = Script()
+    request = Request(gateway, call)
+    assert call.calls == 0  # asking for a request sends nothing
+    answers: list[str] = []
+    request.then(answers.append)
+    request.then(answers.append)
+    qtbot.waitUntil(lambda: answers == ["ok", "ok"])
+    assert call.calls == 2
+
+
+def test_a_request_answers_its_error_to_on_error_and_skips_a_deleted_owner(qtbot, gateway, runner):
+    from fllc_desktop.qt.services import Request
+
+    errors: list[Exception] = []
+    Request(gateway, Script(ForbiddenError("no", status=403))).then(lambda _r: None, errors.append)
+    qtbot.waitUntil(lambda: len(errors) == 1)
+    assert isinstance(errors[0], ForbiddenError)
+    owner = QWidget()
+    answers: list[str] = []
+    Request(gateway, Script()).then(answers.append, owner=owner)
+    shiboken6.delete(owner)
+    runner.wait_for_done()  # the worker has posted its answer ...
+    QCoreApplication.processEvents()  # ... and the GUI thread has handled it
+    assert answers == []

@@ -34,7 +34,17 @@ def _inside_a_named_compound(widget) -> bool:
 def test_the_admins_shell_names_every_widget_a_person_uses(qtbot, signed_in):
     app = signed_in("admin")
     shell = app.window.shell
-    for key in ("products", "purchase_orders", "users", "settings"):
+    keys = (
+        "products",
+        "purchase_orders",
+        "users",
+        "settings",
+        "orders",
+        "customers",
+        "scan_pick",
+        "integrations",
+    )
+    for key in keys:
         assert unnamed(shell.screens[key]) == [], key
     assert unnamed(shell.nav) == []
     assert unnamed(app.window.sign_in_page) == []
@@ -50,6 +60,8 @@ def test_the_names_tests_rely_on_are_documented():
         "users_deactivate",
         "users_message",
         "settings_save",
+        "integrations_test_event",
+        "integrations_new_key",
         "banner_offline",
         "status_connection",
         "signin_submit",

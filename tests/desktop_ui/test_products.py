@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from fllc_desktop.api.errors import NotFoundError
 
 from .conftest import api_client
+from .test_screenshots import save
 
 LOAD_MS = 10_000
 
@@ -237,3 +238,59 @@ def test_keyboard_only_search_enter_to_results_enter_to_edit(qtbot, signed_in, f
     qtbot.waitUntil(lambda: screen.editor.dialog is not None and screen.editor.dialog.isVisible())
     assert screen.editor.dialog.sku.text() == fresh_product["sku"]
     qtbot.keyClick(screen.editor.dialog, Qt.Key.Key_Escape)
+
+
+def test_on_a_1280_x_800_tablet_names_stretch_rows_are_touch_sized_and_low_stock_is_explained(
+    qtbot, signed_in, monkeypatch
+):
+    monkeypatch.setenv("FLLC_TOUCH_LAYOUT", "1")  # the setting; a small screen does the same
+    app = signed_in("manager")
+    screen = products_screen(qtbot, app)
+    shell = app.window.shell
+    assert shell.property("touch") == "true"
+    header = screen.table.horizontalHeader()
+    assert screen.table.isColumnHidden(2)  # the barcode is in the detail panel on a tablet
+    widths = {
+        column: header.sectionSize(column) for column in range(6) if not screen.table.isColumnHidden(column)
+    }
+    assert widths[1] == max(widths.values())  # the name column takes the room, not the codes
+    assert widths[1] >= 200
+    assert screen.table.verticalHeader().defaultSectionSize() >= 44
+    for button in (screen.new_button, screen.edit_button, screen.prev_button):
+        assert button is not None
+        assert button.height() >= 44
+    legend = screen.findChild(QLabel, "products_legend")
+    assert legend is not None
+    assert legend.isVisible()
+    assert "reorder point" in legend.text()
+    search_for(qtbot, screen, "SKU-0001")  # a seeded product with stock and movements
+    screen.select_row(0)
+    qtbot.waitUntil(lambda: screen.detail.levels.rowCount() > 0, timeout=LOAD_MS)
+    movements = screen.detail.movements
+    header = movements.horizontalHeader()
+    assert header.length() <= movements.viewport().width() + 1  # every column fits: nothing is cut off
+    assert min(header.sectionSize(column) for column in range(header.count())) >= 30
+
+
+def test_available_stock_is_shown_beside_on_hand(qtbot, signed_in, admin_api, seeded):
+    """An open order holds units: the list and the detail show on hand and what is available."""
+    tag = uuid.uuid4().hex[:8].upper()
+    product = admin_api.products.create(
+        {"sku": f"AV-{tag}", "name": f"Reserved widget {tag}", "price": "3.00"}
+    )
+    admin_api.stock.intake(
+        {"product_id": product["id"], "quantity": 12, "location_id": seeded.locations[0]["id"]}
+    )
+    order = {"channel": "order", "items": [{"product_id": product["id"], "quantity": 5}]}
+    admin_api.connection.call("POST", "/api/v1/orders", json=order)
+    screen = products_screen(qtbot, signed_in("viewer"))
+    search_for(qtbot, screen, f"AV-{tag}")
+    header = [
+        screen.model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+        for c in range(screen.model.columnCount())
+    ]
+    row = {title: screen.model.index(0, c).data() for c, title in enumerate(header)}
+    assert (row["On hand"], row["Available"]) == ("12", "7")
+    screen.select_row(0)
+    qtbot.waitUntil(lambda: "available 7 (5 reserved)" in screen.detail.summary.text(), timeout=LOAD_MS)
+    save(screen.window(), "viewer_products_available")

@@ -11,11 +11,34 @@ from .conftest import sign_in
 from .server_process import USERNAMES
 
 # Screens that exist in this build; a screen not built (scan, purchase orders, reports) is not shown.
-SCAN = {"nav_scan_receive", "nav_scan_po_receive", "nav_scan_count"}  # stock.intake
-VIEW = {"nav_products", "nav_scan_lookup", "nav_sync_attention"}  # products.view
+# stock.intake; "Needs attention" too: only those who can make ops can have ops set aside (not a viewer)
+SCAN = {
+    "nav_scan_receive",
+    "nav_scan_po_receive",
+    "nav_scan_count",
+    "nav_scan_transfer",
+    "nav_scan_pick",
+    "nav_sync_attention",
+}
+VIEW = {"nav_products", "nav_scan_lookup"}  # products.view
+# products.modify, purchase_orders.create, reports.generate (managers and admins)
+OFFICE = {
+    "nav_scan_adjust",
+    "nav_dashboard",
+    "nav_purchase_orders",
+    "nav_categories",
+    "nav_suppliers",
+    "nav_locations",
+    "nav_orders",
+    "nav_customers",
+    "nav_reports",
+}
 EXPECTED_NAV = {
-    "admin": VIEW | SCAN | {"nav_purchase_orders", "nav_users", "nav_settings"},
-    "manager": VIEW | SCAN | {"nav_purchase_orders"},
+    "admin": VIEW
+    | SCAN
+    | OFFICE
+    | {"nav_users", "nav_audit_log", "nav_devices", "nav_settings", "nav_integrations"},
+    "manager": VIEW | SCAN | OFFICE,
     "staff": VIEW | SCAN,
     "viewer": VIEW,
 }

@@ -17,12 +17,12 @@ import pytest
 
 from fllc_desktop.api import ApiClient
 from fllc_desktop.domain.barcodes import gs1_check_digit
+from fllc_desktop.floor.desk import ScanDesk
 from fllc_desktop.store import LocalStore, OpOwner
 from fllc_desktop.sync import Backoff, SyncEngine
-from fllc_desktop.ui.screens.scan_desk import ScanDesk
 
 from .client_proc import api_client
-from .server import ADMIN, ServerProcess, durability_database_url, durability_redis_url
+from .server import ADMIN, ServerProcess, durability_server
 
 _serial = itertools.count(1)
 
@@ -36,13 +36,15 @@ def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServerProcess]:
     data_dir = tmp_path_factory.mktemp(f"server-{request.param}")
-    process = ServerProcess(data_dir)
     if request.param == "mariadb":
-        process.database_url = durability_database_url(os.environ["FLLC_TEST_DATABASE_URL"])
-        process.redis_url = durability_redis_url(
-            os.environ.get("FLLC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+        process = durability_server(
+            data_dir,
+            os.environ["FLLC_TEST_DATABASE_URL"],
+            os.environ.get("FLLC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
         )
         process.cli("migrate")
+    else:
+        process = durability_server(data_dir)
     process.create_user(ADMIN[0], "admin", ADMIN[1])
     process.start()
     yield process
@@ -144,7 +146,7 @@ def scan_and_receive(desk: ScanDesk, code: str, quantity: int, location_id: int)
     resolved = desk.resolve(code)
     assert resolved.product is not None, resolved.problem
     entry = desk.receive(resolved.product.id, quantity, location_id=location_id)
-    return str(entry.command.op_id)
+    return str(entry.op_id)
 
 
 def server_movements(admin: ApiClient, product_id: int) -> list[dict[str, Any]]:

@@ -1,153 +1,32 @@
-"""A real ``fllc-server`` process the durability tests can stop, kill and restart on the same port."""
+"""The durability tests' server: the shared launcher (:mod:`fllc_server.testing`), which they stop,
+kill and restart on the same port, with this suite's secret and admin, its own MariaDB database and
+Redis database 12."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import httpx
+from fllc_server.testing import ServerProcess, own_database, redis_database
 
-REPO = Path(__file__).resolve().parents[2]
-SERVER_BIN = Path(sys.executable).with_name("fllc-server")
+__all__ = ["ADMIN", "ServerProcess", "durability_server"]
+
 SECRET = "durability-tests-secret-key-0123456789abcdef0123"
 ADMIN = ("dora", "dora-admin-pass-1")
+DURABILITY_REDIS_DB = 12
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class ServerProcess:
-    data_dir: Path
-    database_url: str | None = None
-    redis_url: str | None = None
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-    starts: int = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FLLC_")}
-        env.update(
-            FLLC_DATA_DIR=str(self.data_dir),
-            FLLC_SECRET_KEY=SECRET,
-            FLLC_RATE_LIMIT="1000000/minute",
-            FLLC_LOG_LEVEL="WARNING",
-        )
-        if self.database_url:
-            env["FLLC_DATABASE_URL"] = self.database_url
-        if self.redis_url:
-            env["FLLC_REDIS_URL"] = self.redis_url
-        return env
-
-    def cli(self, *args: str, stdin: str = "") -> None:
-        subprocess.run(
-            [str(SERVER_BIN), *args],
-            env=self.env(),
-            input=stdin.encode(),
-            check=True,
-            capture_output=True,
-            timeout=180,
-        )
-
-    def create_user(self, username: str, role: str, password: str) -> None:
-        self.cli("create-user", username, "--role", role, stdin=password + "\n")
-
-    def start(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.data_dir / "server.log").open("ab")
-        self.process = subprocess.Popen(
-            [str(SERVER_BIN), "serve", "--port", str(self.port)],
-            env=self.env(),
-            cwd=REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        self.starts += 1
-        self._wait_until_ready()
-
-    def _wait_until_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.running:
-                tail = (self.data_dir / "server.log").read_text(errors="replace")[-3000:]
-                raise RuntimeError(f"fllc-server exited early:\n{tail}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("fllc-server did not become ready")
-
-    def stop(self) -> None:
-        """A clean stop (SIGTERM), as when the server machine shuts down."""
-        if self.running:
-            assert self.process is not None
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-    def kill(self) -> None:
-        """A crash (SIGKILL): whatever transaction was open is lost."""
-        if self.running:
-            assert self.process is not None
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
-        self.process = None
-
-
-def durability_database_url(test_url: str) -> str:
-    """``mysql+asyncmy://root@host:3306/test`` → the same server, database ``test_durability``,
-    dropped and created again, so these tests never touch other suites' tables."""
-    parts = urlsplit(test_url)
-    name = (parts.path.lstrip("/") or "test") + "_durability"
-    asyncio.run(
-        _recreate_database(
-            parts.hostname or "127.0.0.1",
-            parts.port or 3306,
-            parts.username or "root",
-            parts.password or "",
-            name,
-        )
+def durability_server(
+    data_dir: Path,
+    database_url: str | None = None,
+    redis_url: str | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> ServerProcess:
+    """Embedded when no URLs are given; otherwise database ``<test>_durability`` (re-created) and Redis
+    db 12 of the servers the test URLs name, away from the other suites' tables and flushes."""
+    return ServerProcess(
+        data_dir,
+        SECRET,
+        database_url=own_database(database_url, "durability") if database_url else None,
+        redis_url=redis_database(redis_url, DURABILITY_REDIS_DB) if redis_url else None,
+        extra_env=dict(extra_env or {}),
     )
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-async def _recreate_database(host: str, port: int, user: str, password: str, name: str) -> None:
-    import asyncmy  # type: ignore[import-untyped]
-
-    connection = await asyncmy.connect(host=host, port=port, user=user, password=password)
-    try:
-        async with connection.cursor() as cursor:
-            await cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-            await cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-    finally:
-        connection.close()
-
-
-def durability_redis_url(test_url: str) -> str:
-    """The same Redis on database 12, away from the other suites' flushes."""
-    return urlunsplit(urlsplit(test_url)._replace(path="/12"))

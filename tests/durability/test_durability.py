@@ -163,17 +163,17 @@ def test_a_client_killed_twenty_times_during_sync_loses_and_duplicates_nothing(
     rng = random.Random(20)
     pending_at_kill = []
     for _ in range(20):
-        process = _start_client(server, tablet, user)
-        assert process.stdout is not None
-        assert process.stdout.readline().strip() == "syncing"
-        time.sleep(rng.uniform(0.0, 0.15))
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        with _start_client(server, tablet, user) as process:  # closes its stdout pipe at the end
+            assert process.stdout is not None
+            assert process.stdout.readline().strip() == "syncing"
+            time.sleep(rng.uniform(0.0, 0.15))
+            process.send_signal(signal.SIGKILL)
+            process.wait()
         pending_at_kill.append(tablet.store.outbox.counts(tablet.owner).pending)
     assert all(pending > 0 for pending in pending_at_kill), pending_at_kill  # every kill hit a sync
     assert pending_at_kill[-1] < SCANS  # and the sync made progress between the kills
-    last = _start_client(server, tablet, user)
-    output, _ = last.communicate(timeout=180)
+    with _start_client(server, tablet, user) as last:
+        output, _ = last.communicate(timeout=180)
     assert last.returncode == 0, output
     assert_server_has_exactly(admin, stock, made, before)
     assert_all_done(tablet, made)
@@ -192,7 +192,7 @@ class Tripwire:
         self.pushing = threading.Event()
         self.failed: list[ApiError] = []
 
-    def push(self, device_id: str, ops: Sequence[Command]) -> list[OpAnswer]:
+    def push(self, device_id: str, ops: Sequence[Command], **_device: object) -> list[OpAnswer]:
         self.pushes += 1
         if self.pushes == self.n:
             self.pushing.set()
@@ -254,7 +254,7 @@ def test_ops_of_a_user_who_lost_stock_intake_while_offline_are_rejected_and_wait
     assert (report.settled, report.needs_attention) == (0, 25)
     assert tablet.desk is not None
     waiting = tablet.desk.needs_attention()
-    assert {str(entry.command.op_id) for entry in waiting} == set(made)
+    assert {str(entry.op_id) for entry in waiting} == set(made)
     assert {entry.error_code for entry in waiting} == {"permission_denied"}
     assert all(entry.error_message for entry in waiting)
     for product in stock.products:
@@ -290,7 +290,7 @@ def test_one_malformed_op_in_a_batch_waits_in_needs_attention_and_the_rest_are_a
     assert_server_has_exactly(admin, stock, made, before)
     assert tablet.desk is not None
     (waiting,) = tablet.desk.needs_attention()
-    assert waiting.command.op_id == malformed.op_id
+    assert waiting.op_id == malformed.op_id
     assert (waiting.answer_status, waiting.error_code) == ("rejected", "validation_error")
     assert waiting.error_message is not None
     assert "payload.quantity" in waiting.error_message

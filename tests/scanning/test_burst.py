@@ -51,8 +51,8 @@ def test_concurrent_producers_lose_nothing_and_keep_each_sources_order() -> None
     taken = [queue.take_nowait() for _ in range(len(queue))]
     assert queue.take_nowait() is None
     scans = [scan for scan in taken if scan is not None]
-    assert len(scans) == 1500
-    assert [scan.seq for scan in scans] == list(range(1, 1501))
+    assert len(scans) == 500 * len(ScanSource)
+    assert [scan.seq for scan in scans] == list(range(1, 500 * len(ScanSource) + 1))
     for source in ScanSource:
         assert [s.code for s in scans if s.source is source] == [f"{source}-{i}" for i in range(500)]
 

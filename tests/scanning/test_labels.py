@@ -11,8 +11,9 @@ from PIL import Image
 
 from fllc_desktop.domain.barcodes import DecodeError, decode_scan
 from fllc_desktop.labels.images import label_png, label_svg
-from fllc_desktop.labels.pdf import LabelSheet, write_labels_pdf
+from fllc_desktop.labels.pdf import write_labels_pdf
 from fllc_desktop.labels.product_label import ProductLabel
+from fllc_desktop.labels.template import STOCKS
 from fllc_desktop.labels.zpl import ZplLayout, label_zpl, labels_zpl, zpl_field_text
 
 WIDGET = ProductLabel(sku="SKU-00042", name="Widget, blue", barcode="4006381333931", price=Decimal("12.50"))
@@ -34,6 +35,13 @@ def test_upc_a_and_ean8_are_printed_in_their_13_digit_form() -> None:
 def test_a_wrong_check_digit_is_refused_instead_of_silently_fixed() -> None:
     with pytest.raises(DecodeError):
         ProductLabel("S", "n", barcode="4006381333932").bar_pattern()
+
+
+def test_a_barcode_that_is_no_gtin_is_printed_as_code_128_of_itself() -> None:
+    label = ProductLabel("S-1", "n", barcode="ABC-123-x")
+    assert label.ean13 is None
+    assert label.human_readable == "ABC-123-x"
+    assert ProductLabel("S-1", "n", barcode="12345").code128 == "12345"  # digits, but no GTIN length
 
 
 def test_a_case_code_cannot_become_an_ean13() -> None:
@@ -59,7 +67,7 @@ def test_svg_and_png_images() -> None:
 def test_a_pdf_sheet_holds_every_label_and_breaks_pages() -> None:
     out = io.BytesIO()
     labels = [WIDGET] * 25 + [NO_BARCODE]
-    write_labels_pdf(labels, out, LabelSheet())
+    write_labels_pdf(labels, out, STOCKS["a4"])
     pdf = out.getvalue()
     assert pdf.startswith(b"%PDF")
     assert len(re.findall(rb"/Type /Page\b", pdf)) == 2
@@ -81,7 +89,8 @@ def test_zpl_for_an_ean13_label() -> None:
     assert zpl.endswith("^XZ\n")
     assert "^BEN," in zpl
     assert "^FD400638133393^FS" in zpl  # 12 digits; the printer adds the check digit
-    assert "^FDSKU-00042   12.50^FS" in zpl
+    assert "^FDSKU-00042^FS" in zpl
+    assert ",1,0,R^FH_^FD12.50^FS" in zpl  # the price, right-aligned on the SKU's line
     assert "^PQ3" in zpl
 
 
@@ -97,12 +106,12 @@ def test_zpl_escapes_command_characters_in_names() -> None:
 
 
 def test_zpl_layout_follows_the_printer_resolution() -> None:
-    zpl = label_zpl(WIDGET, ZplLayout(dpi=300, width_mm=50.8))
+    zpl = label_zpl(WIDGET, ZplLayout(STOCKS["roll-2x1"], dpi=300))
     assert "^PW600" in zpl
 
 
 def test_many_labels_become_one_print_job() -> None:
-    assert labels_zpl([WIDGET, NO_BARCODE]).count("^XA") == 2
+    assert labels_zpl([(WIDGET, 1), (NO_BARCODE, 2)]).count("^XA") == 2
 
 
 def test_a_printed_code_scans_back_to_the_same_product() -> None:

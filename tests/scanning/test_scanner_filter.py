@@ -1,12 +1,14 @@
-"""The application-wide wedge filter with pytest-qt: synthetic key events carry no timestamps, so the
-filter reads an injected clock that each test advances by hand."""
+"""The application-wide wedge filter with pytest-qt. QTest's key events carry no timestamps, so the
+filter falls back to an injected receive clock that each test advances by hand; the tests at the end
+send events stamped the way the window system stamps them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QVBoxLayout, QWidget
 
 from fllc_desktop.qt.scanner_filter import ScannerEventFilter
@@ -236,3 +238,76 @@ def test_a_person_can_answer_a_modal_question_with_the_keyboard(qtbot, screen, s
         type_keys(qtbot, no, clock, "\r", HUMAN_GAP)
     assert box.clickedButton() is no
     assert screen.scans == []
+
+
+# ------------------------------------------------------------------ window-system timestamps
+
+
+class Keyboard:
+    """Sends key presses stamped like the window system stamps them (QTest's events carry no stamp)."""
+
+    def __init__(self, clock: FakeClock, start_ms: int = 40_000) -> None:
+        self.clock = clock
+        self.stamp_ms = start_ms
+
+    def press(self, widget: QWidget, char: str, gap_ms: int, *, delivered_late_by: float = 0.0) -> None:
+        self.stamp_ms += gap_ms
+        self.clock.advance(gap_ms / 1000 + delivered_late_by)
+        key, text = (Qt.Key.Key_Return, "\r") if char == "\r" else (Qt.Key(ord(char.upper())), char)
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            event = QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, text)
+            event.setTimestamp(self.stamp_ms)
+            QApplication.sendEvent(widget, event)
+
+    def type(self, widget: QWidget, text: str, gap_ms: int) -> None:
+        for char in text:
+            self.press(widget, char, gap_ms)
+
+
+def test_keys_queued_during_a_stall_keep_their_stamps_and_stay_one_scan(qtbot, screen, clock) -> None:
+    keyboard = Keyboard(clock)
+    keyboard.type(screen.quantity, "21000", 8)
+    keyboard.press(screen.quantity, "0", 8, delivered_late_by=0.150)  # the GUI thread was busy
+    keyboard.type(screen.quantity, "0210000\r", 8)
+    assert screen.scans == ["2100000210000"]
+    assert screen.quantity.text() == ""
+
+
+def test_an_overdue_release_timer_waits_for_the_keys_queued_behind_it(qtbot, screen, scanner_filter) -> None:
+    stall = FakeClock()
+    scanner_filter._stall_clock = stall  # the timer's own lateness, measured on a clock this test runs
+    keyboard = Keyboard(FakeClock())
+    keyboard.type(screen.quantity, "40063", 8)
+    stall.advance(0.500)  # the timer was due after 31 ms but the thread was blocked for 500 ms
+    scanner_filter.on_release_timer_timeout()
+    assert scanner_filter.detector.holding
+    keyboard.type(screen.quantity, "81333931\r", 8)
+    assert screen.scans == ["4006381333931"]
+    assert screen.quantity.text() == ""
+
+
+def test_a_release_timer_on_time_still_lets_typing_through(qtbot, screen, scanner_filter) -> None:
+    keyboard = Keyboard(FakeClock())
+    keyboard.type(screen.quantity, "7", 0)
+    qtbot.waitUntil(lambda: screen.quantity.text() == "7")
+
+
+def test_stamps_that_go_backwards_fall_back_to_the_receive_time(qtbot, screen, clock) -> None:
+    keyboard = Keyboard(clock)
+    keyboard.type(screen.quantity, "SKU", 8)
+    keyboard.stamp_ms -= 5_000  # a second keyboard device, or the server's clock wrapped
+    keyboard.type(screen.quantity, "-4242\r", 8)
+    assert screen.scans == ["SKU-4242"]
+
+
+def test_a_scan_cut_by_a_stall_without_stamps_is_reported_not_typed_nor_booked(
+    qtbot, screen, scanner_filter, clock
+) -> None:
+    fragments: list[str] = []
+    scanner_filter.sig_scan_fragment.connect(fragments.append)
+    type_keys(qtbot, screen.quantity, clock, "21000", SCANNER_GAP)
+    clock.advance(0.150)  # no stamps (QTest events): the stall shows as a 150 ms gap
+    type_keys(qtbot, screen.quantity, clock, "0210000\r", SCANNER_GAP)
+    assert fragments == ["21000", "0210000"]
+    assert screen.scans == []
+    assert screen.quantity.text() == ""

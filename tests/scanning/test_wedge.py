@@ -19,9 +19,10 @@ class Typist:
         self.detector = detector
         self.field = ""
         self.scans: list[str] = []
+        self.fragments: list[str] = []
 
-    def key(self, text: str, at_ms: float) -> Verdict:
-        verdict = self.detector.feed_key(text, at=at_ms / 1000)
+    def key(self, text: str, at_ms: float, *, exact: bool = True) -> Verdict:
+        verdict = self.detector.feed_key(text, at=at_ms / 1000, exact=exact)
         self._deliver(verdict, text)
         return verdict
 
@@ -33,7 +34,7 @@ class Typist:
         return at - gap_ms
 
     def idle(self) -> None:
-        self.field += "".join(k.text for k in self.detector.release_pending())
+        self._deliver(self.detector.idle(), "")
 
     def _deliver(self, verdict: Verdict, text: str) -> None:
         self.field += "".join(k.text for k in verdict.replay)
@@ -41,6 +42,8 @@ class Typist:
             self.field += text
         if verdict.scan is not None:
             self.scans.append(verdict.scan)
+        if verdict.fragment is not None:
+            self.fragments.append(verdict.fragment)
 
 
 @pytest.fixture
@@ -91,11 +94,51 @@ def test_a_burst_shorter_than_the_minimum_is_typing(typist: Typist) -> None:
     assert typist.field == "abc\r"
 
 
-def test_a_slow_terminator_makes_the_burst_typing(typist: Typist) -> None:
+def test_a_slow_terminator_after_a_scanner_speed_burst_is_a_cut_off_scan(typist: Typist) -> None:
     end = typist.keys("abcdef", 0, 5)
     typist.key(ENTER, end + 200)
-    assert typist.field == "abcdef\r"
-    assert typist.scans == []
+    assert (typist.field, typist.scans, typist.fragments) == ("", [], ["abcdef"])
+
+
+def test_a_scan_cut_in_two_is_two_fragments_never_typing_nor_a_scan(typist: Typist) -> None:
+    end = typist.keys("21000", 0, 8)
+    end = typist.keys("00210000", end + 150, 8)  # the app stalled 150 ms and stamped on delivery
+    typist.key(ENTER, end + 8)
+    assert (typist.field, typist.scans, typist.fragments) == ("", [], ["21000", "00210000"])
+
+
+def test_a_fragment_cut_off_by_the_timer_is_reported_and_its_tail_too(typist: Typist) -> None:
+    end = typist.keys("4006381", 0, 8)
+    typist.idle()  # the release timer fired first
+    end = typist.keys("333931", end + 300, 8)
+    typist.key(ENTER, end + 8)
+    assert (typist.field, typist.scans, typist.fragments) == ("", [], ["4006381", "333931"])
+
+
+def test_a_lone_terminator_after_a_fragment_is_swallowed(typist: Typist) -> None:
+    end = typist.keys("4006381333931", 0, 8)
+    typist.idle()
+    assert typist.key(ENTER, end + 200).swallow
+    assert (typist.field, typist.scans, typist.fragments) == ("", [], ["4006381333931"])
+
+
+def test_a_scan_well_after_a_fragment_is_a_scan(typist: Typist) -> None:
+    end = typist.keys("400638", 0, 8)
+    typist.idle()
+    end = typist.keys("96385074", end + 1500, 8)
+    typist.key(ENTER, end + 8)
+    assert (typist.scans, typist.fragments) == (["96385074"], ["400638"])
+
+
+def test_gaps_between_inexact_times_are_allowed_the_fallback_tolerance(typist: Typist) -> None:
+    at = 0.0
+    for char in "SKU-77":
+        typist.key(char, at, exact=False)
+        at += 45  # delivery-time jitter a window-system timestamp would not have
+    assert typist.key(ENTER, at, exact=False).scan == "SKU-77"
+    end = typist.keys("SKU-78", at + 500, 45)  # exact times: 45 ms is a person
+    typist.key(ENTER, end + 45)
+    assert typist.scans == ["SKU-77"]
 
 
 def test_one_slow_gap_inside_a_burst_releases_the_part_before_it(typist: Typist) -> None:
@@ -139,7 +182,7 @@ def test_enter_alone_can_be_the_only_terminator() -> None:
     typist.key(TAB, end + 5)
     typist.idle()
     assert typist.scans == []
-    assert typist.field == "ABCD\t"
+    assert typist.fragments == ["ABCD\t"]  # scanner speed, never terminated: not typed into the field
 
 
 def test_prefix_and_suffix_are_required_and_removed() -> None:
@@ -192,7 +235,7 @@ def test_the_injected_clock_is_used_when_no_time_is_given() -> None:
 def test_tokens_come_back_untouched() -> None:
     detector = WedgeDetector()
     detector.feed_key("a", at=0.0, token="receiver-1")
-    assert detector.release_pending() == (Keystroke("a", 0.0, "receiver-1"),)
+    assert detector.idle().replay == (Keystroke("a", 0.0, "receiver-1"),)
 
 
 @pytest.mark.parametrize("recording", RECORDINGS, ids=[r["name"] for r in RECORDINGS])

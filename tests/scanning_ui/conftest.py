@@ -12,8 +12,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from fllc_desktop.api.models import Change
 from fllc_desktop.domain.permissions import Grants, Role
+from fllc_desktop.floor.desk import ScanDesk
 from fllc_desktop.store import LocalStore, OpOwner
-from fllc_desktop.ui.screens.scan_desk import ScanDesk
 
 SERVER = "http://warehouse.test"
 BOLT_EAN = "4006381333931"

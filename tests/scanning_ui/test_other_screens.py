@@ -12,9 +12,9 @@ from pytestqt.qtbot import QtBot
 
 from fllc_desktop.api.models import Change
 from fllc_desktop.domain.commands import CommandKind
+from fllc_desktop.floor.desk import ScanDesk
 from fllc_desktop.store import LocalStore, OpOutcome, OpOwner, OpState
 from fllc_desktop.ui.screens.scan_count import CountScreen
-from fllc_desktop.ui.screens.scan_desk import ScanDesk
 from fllc_desktop.ui.screens.scan_lookup import LookupScreen
 from fllc_desktop.ui.screens.scan_po import ReceivePoScreen
 from fllc_desktop.ui.screens.scan_receive import ReceiveScreen
@@ -159,7 +159,7 @@ def test_lookup_shows_the_replica_quantity_plus_pending_ops(qtbot: QtBot, staff_
 
 
 def rejected(desk: ScanDesk, count: int) -> list[uuid.UUID]:
-    ids = [desk.receive(1, n + 1).command.op_id for n in range(count)]
+    ids = [desk.receive(1, n + 1).op_id for n in range(count)]
     desk.store.outbox.record_outcomes(
         [
             OpOutcome(
@@ -264,3 +264,16 @@ def test_the_keypad_shows_the_quantity_the_next_scan_takes(
         button = screen.findChild(QPushButton, f"{screen.keypad.objectName()}_key_{key}")
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert (display.text(), display.property("typed"), screen.keypad.value()) == ("12", "true", 12)
+
+
+def test_a_viewer_gets_no_pending_badge(qtbot: QtBot, store: LocalStore) -> None:
+    """A viewer can never have scans to send: no "All sent" on the Lookup screen (seen under Xvfb)."""
+    from fllc_desktop.domain.permissions import Grants, Role
+
+    viewer = ScanDesk(store, OpOwner.of("http://warehouse.test", 9), Grants.for_role(Role.VIEWER))
+    screen = LookupScreen(viewer)
+    qtbot.addWidget(screen)
+    assert not screen.pending_badge.isVisibleTo(screen)
+    staff = LookupScreen(ScanDesk(store, OpOwner.of("http://warehouse.test", 7), Grants.for_role(Role.STAFF)))
+    qtbot.addWidget(staff)
+    assert staff.pending_badge.isVisibleTo(staff)

@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from fllc_desktop.domain.commands import CommandKind
+from fllc_desktop.floor.desk import ScanDesk
 from fllc_desktop.qt.scanner_filter import ScannerEventFilter
 from fllc_desktop.store import OpOwner
-from fllc_desktop.ui.screens.scan_desk import ScanDesk
 from fllc_desktop.ui.screens.scan_receive import ReceiveScreen
 from fllc_desktop.ui.screens.scan_routing import ScanRouter
 
@@ -168,3 +168,21 @@ def test_manual_entry_receives_like_a_scan(
     qtbot.mouseClick(screen.manual.button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(pending_ops(staff_desk, staff)) == 1)
     assert pending_ops(staff_desk, staff)[0].command.payload["product_id"] == 2
+
+
+def test_a_cut_off_scan_says_so_books_nothing_and_leaks_nothing(
+    qtbot: QtBot, screen: ReceiveScreen, staff_desk: ScanDesk, staff: OpOwner, clock: SteppingClock
+) -> None:
+    focus = screen.findChild(QLineEdit, "scan_receive_lot")
+    clock.pause(1.0)
+    qtbot.keyClicks(focus, BOLT_EAN[:6])
+    clock.pause(0.2)  # no key stamps here: a stall shows as a gap, and cuts the scan in two
+    with qtbot.waitSignal(screen.sig_scan_handled):
+        qtbot.keyClicks(focus, BOLT_EAN[6:])
+        qtbot.keyClick(focus, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not len(screen.scans))
+    assert pending_ops(staff_desk, staff) == []
+    assert focus.text() == ""
+    assert screen.feedback.tone == "error"
+    assert "scan it again" in screen.feedback.title
+    assert BOLT_EAN[6:] in screen.feedback.detail

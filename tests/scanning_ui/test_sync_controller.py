@@ -11,11 +11,11 @@ from pytestqt.qtbot import QtBot
 from fllc_desktop.api.errors import OfflineError
 from fllc_desktop.api.models import ChangeBatch, OpAnswer
 from fllc_desktop.domain.commands import Command
+from fllc_desktop.floor.desk import ScanDesk
 from fllc_desktop.qt.sync_controller import SyncController
 from fllc_desktop.store import LocalStore, OpOwner
 from fllc_desktop.sync import SyncEngine
 from fllc_desktop.sync.status import Connectivity, SyncStatus
-from fllc_desktop.ui.screens.scan_desk import ScanDesk
 from fllc_desktop.ui.widgets.scan_sync_status import SyncStatusWidget
 
 
@@ -27,7 +27,7 @@ class FakeServer:
         self.applied: list[str] = []
         self.threads: set[str] = set()
 
-    def push(self, device_id: str, ops: Sequence[Command]) -> list[OpAnswer]:
+    def push(self, device_id: str, ops: Sequence[Command], **_device: object) -> list[OpAnswer]:
         self.threads.add(threading.current_thread().name)
         if self.down:
             raise OfflineError("down")
@@ -58,7 +58,7 @@ def test_enqueued_ops_are_pushed_off_the_gui_thread_and_the_status_follows(
         qtbot.waitUntil(lambda: controller.status.connectivity is Connectivity.ONLINE)
         with qtbot.waitSignal(controller.sig_outbox_changed):
             entry = staff_desk.receive(1, 3)
-        qtbot.waitUntil(lambda: str(entry.command.op_id) in server.applied and not controller.status.pending)
+        qtbot.waitUntil(lambda: str(entry.op_id) in server.applied and not controller.status.pending)
         assert server.threads == {"fllc-sync"}
         assert widget.connection.text() == "Sync: up to date"
         assert widget.pending.text() == "All synced"
@@ -116,3 +116,23 @@ def test_the_sync_status_says_offline_when_the_app_knows_the_server_is_gone(qtbo
     assert widget.connection.text() == "Sync: offline"
     widget.on_connection_changed("online")
     assert widget.connection.text() == "Sync: ready"
+
+
+def test_a_count_refresh_after_our_own_scan_updates_the_counts_but_asks_no_screen_to_reload(
+    qtbot: QtBot, store: LocalStore, staff: OpOwner, staff_desk: ScanDesk
+) -> None:
+    """Per scan the GUI thread re-reads the counts, not every screen's ops and the catalog: only the
+    server's answers (a sync round) say the outbox changed."""
+    controller = SyncController()
+    controller._engine = engine(store, staff, FakeServer())  # not started: no round can run
+    controller._unsubscribe = controller._engine.add_listener(
+        lambda status: controller._on_engine_status(controller._engine, status)
+    )
+    reloads: list[None] = []
+    statuses: list[SyncStatus] = []
+    controller.sig_outbox_changed.connect(lambda: reloads.append(None))
+    controller.sig_status_changed.connect(statuses.append)
+    staff_desk.receive(1, 3)
+    controller.refresh_counts()
+    assert statuses[-1].pending == 1
+    assert reloads == []

@@ -44,19 +44,25 @@ async def test_user_writes_are_audited_with_before_after_and_the_request_id(
     user_id = created.json()["id"]
     row = await _one(client, admin, "req-create-1")
     assert (row["actor_id"], row["action"], row["entity_type"], row["entity_id"]) == (
-        admin["id"], "user.create", "user", str(user_id))
+        admin["id"],
+        "user.create",
+        "user",
+        str(user_id),
+    )
     assert row["before"] is None
     assert row["after"]["username"] == "dock.dan"
     assert row["after"]["role"] == "staff"
 
-    role = await client.put(f"/api/v1/users/{user_id}/role", json={"role": "manager"},
-                            headers=admin["headers"])
+    role = await client.put(
+        f"/api/v1/users/{user_id}/role", json={"role": "manager"}, headers=admin["headers"]
+    )
     row = await _one(client, admin, role.headers["X-Request-ID"])
     assert row["action"] == "user.update"
     assert (row["before"]["role"], row["after"]["role"]) == ("staff", "manager")
 
-    patch = await client.patch(f"/api/v1/users/{user_id}", json={"full_name": "Dan Dock"},
-                               headers=admin["headers"])
+    patch = await client.patch(
+        f"/api/v1/users/{user_id}", json={"full_name": "Dan Dock"}, headers=admin["headers"]
+    )
     row = await _one(client, admin, patch.headers["X-Request-ID"])
     assert (row["before"]["full_name"], row["after"]["full_name"]) == ("", "Dan Dock")
 
@@ -64,8 +70,9 @@ async def test_user_writes_are_audited_with_before_after_and_the_request_id(
     row = await _one(client, admin, off.headers["X-Request-ID"])
     assert (row["before"]["is_active"], row["after"]["is_active"]) == (True, False)
 
-    reset = await client.post(f"/api/v1/users/{user_id}/password", json={"password": "secret-new-one"},
-                              headers=admin["headers"])
+    reset = await client.post(
+        f"/api/v1/users/{user_id}/password", json={"password": "secret-new-one"}, headers=admin["headers"]
+    )
     row = await _one(client, admin, reset.headers["X-Request-ID"])
     assert (row["action"], row["entity_id"]) == ("user.reset_password", str(user_id))
 
@@ -81,13 +88,17 @@ async def test_settings_writes_are_audited(client: httpx.AsyncClient, admin) -> 
 
 async def test_login_and_logout_are_audited(client: httpx.AsyncClient, admin, make_user) -> None:
     user = await make_user("viewer")
-    signed_in = await client.post("/api/v1/auth/login",
-                                  json={"username": user["username"], "password": PASSWORD})
+    signed_in = await client.post(
+        "/api/v1/auth/login", json={"username": user["username"], "password": PASSWORD}
+    )
     row = await _one(client, admin, signed_in.headers["X-Request-ID"])
     assert (row["action"], row["actor_id"], row["entity_id"]) == ("auth.login", user["id"], str(user["id"]))
     tokens = signed_in.json()
-    out = await client.post("/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]},
-                            headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    out = await client.post(
+        "/api/v1/auth/logout",
+        json={"refresh_token": tokens["refresh_token"]},
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
     row = await _one(client, admin, out.headers["X-Request-ID"])
     assert (row["action"], row["actor_id"]) == ("auth.logout", user["id"])
 
@@ -106,8 +117,9 @@ async def test_the_audit_log_never_holds_a_password_or_its_hash(client: httpx.As
         headers=admin["headers"],
     )
     user_id = created.json()["id"]
-    await client.post(f"/api/v1/users/{user_id}/password", json={"password": "second-secret-pw"},
-                      headers=admin["headers"])
+    await client.post(
+        f"/api/v1/users/{user_id}/password", json={"password": "second-secret-pw"}, headers=admin["headers"]
+    )
     await client.post("/api/v1/auth/login", json={"username": "secret.sue", "password": "second-secret-pw"})
     dump = json.dumps(await _entries(client, admin))
     for secret in ("first-secret-pw", "second-secret-pw", "$argon2", "password_hash", PASSWORD):

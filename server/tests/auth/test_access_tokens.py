@@ -40,9 +40,16 @@ async def staff(make_user, login) -> dict[str, Any]:
 def valid_claims(settings: Settings, user_id: object, **changes: Any) -> dict[str, Any]:
     now = int(time.time())
     claims: dict[str, Any] = {
-        "sub": str(user_id), "role": "staff", "perms": ["products.view", "stock.intake"],
-        "jti": "f" * 32, "typ": "access", "iat": now, "nbf": now, "exp": now + 600,
-        "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
+        "sub": str(user_id),
+        "role": "staff",
+        "perms": ["products.view", "stock.intake"],
+        "jti": "f" * 32,
+        "typ": "access",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
     }
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not None}
@@ -67,10 +74,12 @@ CASES = {
     "HS512 with the right key": lambda s, uid: forge(valid_claims(s, uid), s.secret_key, alg="HS512"),
     "another key": lambda s, uid: forge(valid_claims(s, uid), "another-secret-" + "y" * 40),
     "expired": lambda s, uid: forge(
-        valid_claims(s, uid, iat=int(time.time()) - 3600, nbf=int(time.time()) - 3600,
-                     exp=int(time.time()) - 600), s.secret_key),
-    "not yet valid": lambda s, uid: forge(
-        valid_claims(s, uid, nbf=int(time.time()) + 600), s.secret_key),
+        valid_claims(
+            s, uid, iat=int(time.time()) - 3600, nbf=int(time.time()) - 3600, exp=int(time.time()) - 600
+        ),
+        s.secret_key,
+    ),
+    "not yet valid": lambda s, uid: forge(valid_claims(s, uid, nbf=int(time.time()) + 600), s.secret_key),
     "wrong audience": lambda s, uid: forge(valid_claims(s, uid, aud="someone-else"), s.secret_key),
     "wrong issuer": lambda s, uid: forge(valid_claims(s, uid, iss="evil"), s.secret_key),
     "refresh typ": lambda s, uid: forge(valid_claims(s, uid, typ="refresh"), s.secret_key),
@@ -122,8 +131,9 @@ async def test_role_claims_in_the_token_are_not_trusted(
     client: httpx.AsyncClient, settings: Settings, staff
 ) -> None:
     """The token says admin, the database says staff: the database wins."""
-    token = forge(valid_claims(settings, staff["id"], role="admin", perms=["users.manage"]),
-                  settings.secret_key or "")
+    token = forge(
+        valid_claims(settings, staff["id"], role="admin", perms=["users.manage"]), settings.secret_key or ""
+    )
     assert (await _me(client, token)).json()["role"] == "staff"
     users = await client.get("/api/v1/users", headers={"Authorization": f"Bearer {token}"})
     assert users.status_code == 403

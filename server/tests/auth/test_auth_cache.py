@@ -1,5 +1,6 @@
-"""The auth fast path: principals and revocation checks cached briefly, yet a user change or a
-sign-out takes effect at once — in this process, and in another one through pub/sub."""
+"""The auth fast path: principals, revocation checks and verified API keys cached briefly, yet a
+user change, a sign-out or a key's revocation takes effect at once — in this process, and in another
+one through pub/sub."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import asyncio
 import datetime as dt
 import json
 import time
+import uuid
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from fllc_server.auth import tokens as tokens_module
-from fllc_server.auth.cache import AuthCache, Principal
+from fllc_server.auth.cache import AuthCache, Principal, VerifiedKey
 from fllc_server.auth.tokens import TokenService
 from fllc_server.infra.pubsub import MemoryPubSub
 from fllc_server.kit.errors import Unauthorized
@@ -38,6 +40,19 @@ def test_a_read_that_raced_a_change_is_not_cached() -> None:
     assert cache.principal(7) is not None
 
 
+def test_a_key_verified_before_a_revocation_is_not_cached() -> None:
+    cache = AuthCache(MemoryPubSub())
+    key = VerifiedKey(1, "h", 2, "till", "generic", frozenset({"pos.write"}))
+    generation = cache.key_generation  # a verification begins
+    cache.forget_keys_locally()  # a revocation commits meanwhile
+    cache.remember_key("abc", key, generation)
+    assert cache.verified_key("abc") is None
+    cache.remember_key("abc", key, cache.key_generation)
+    assert cache.verified_key("abc") == key
+    cache.apply(json.dumps({"api_keys": True}))
+    assert cache.verified_key("abc") is None
+
+
 def test_principals_expire_after_the_ttl() -> None:
     now = [100.0]
     cache = AuthCache(MemoryPubSub(), ttl=5, clock=lambda: now[0])
@@ -58,7 +73,7 @@ def test_a_revoked_jti_beats_an_earlier_check() -> None:
 
 def test_a_cached_token_is_still_checked_for_expiry(monkeypatch: pytest.MonkeyPatch) -> None:
     service = TokenService("k" * 40, issuer="i", audience="a", access_minutes=1)
-    issued = service.issue_access(5, "staff")
+    issued = service.issue_access(5, "staff", "s" * 32)
     assert service.decode_access(issued.token).user_id == 5  # now cached
     real = time.time
     monkeypatch.setattr(tokens_module.time, "time", lambda: real() + 3600)
@@ -85,9 +100,19 @@ async def other_process(app: FastAPI, app_with, client_of):
             auth._pubsub = app.state.fllc.pubsub
             auth.start()
         auth._ttl = 3600
-        await asyncio.sleep(0.05)  # let the listener subscribe
+        await _until_listening(app.state.fllc.auth, auth)
         async with client_of(second) as http:
             yield http
+
+
+async def _until_listening(sender: AuthCache, listener: AuthCache) -> None:
+    """Until `listener` hears what `sender` publishes: a revocation of a made-up token id, sent again
+    until it arrives (one sent before the listener subscribed is lost)."""
+    probe = f"probe-{uuid.uuid4().hex}"
+    async with asyncio.timeout(10):
+        while not listener.is_revoked(probe):
+            await sender.revoke(probe, time.time() + 60)
+            await asyncio.sleep(0.01)
 
 
 async def _until(check, attempts: int = 100) -> bool:
@@ -119,8 +144,9 @@ async def test_a_role_change_reaches_another_process(
     user = await make_user("manager")
     token = (await login(user["username"]))["access_token"]
     assert (await other_process.get("/api/v1/orders", headers=bearer(token))).status_code == 200
-    changed = await client.put(f"/api/v1/users/{user['id']}/role", json={"role": "staff"},
-                               headers=await auth_headers("admin"))
+    changed = await client.put(
+        f"/api/v1/users/{user['id']}/role", json={"role": "staff"}, headers=await auth_headers("admin")
+    )
     assert changed.status_code == 200
 
     async def forbidden() -> bool:
@@ -135,12 +161,47 @@ async def test_a_sign_out_reaches_another_process(
     user = await make_user("staff")
     tokens = await login(user["username"])
     assert (await other_process.get("/api/v1/me", headers=bearer(tokens["access_token"]))).status_code == 200
-    out = await client.post("/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]},
-                            headers=bearer(tokens["access_token"]))
+    out = await client.post(
+        "/api/v1/auth/logout",
+        json={"refresh_token": tokens["refresh_token"]},
+        headers=bearer(tokens["access_token"]),
+    )
     assert out.status_code == 204
 
     async def refused() -> bool:
         response = await other_process.get("/api/v1/me", headers=bearer(tokens["access_token"]))
         return response.status_code == 401
+
+    assert await _until(refused)
+
+
+async def _service_key(client: httpx.AsyncClient, admin: dict[str, str]) -> tuple[int, dict]:
+    body = {"name": "till", "integration": "generic"}
+    account = await client.post("/api/v1/integrations/service-accounts", json=body, headers=admin)
+    assert account.status_code == 201, account.text
+    made = await client.post(
+        f"/api/v1/integrations/service-accounts/{account.json()['id']}/keys",
+        json={"scopes": ["pos.write"]},
+        headers=admin,
+    )
+    assert made.status_code == 201, made.text
+    return int(account.json()["id"]), made.json()
+
+
+@pytest.mark.parametrize("how", ["revoke the key", "disable the account"])
+async def test_a_revoked_api_key_stops_working_in_another_process(
+    client: httpx.AsyncClient, other_process: httpx.AsyncClient, auth_headers, how: str
+) -> None:
+    admin = await auth_headers("admin")
+    account, made = await _service_key(client, admin)
+    key = {"X-API-Key": made["key"]}
+    assert (await other_process.get("/api/v1/integrations/whoami", headers=key)).status_code == 200  # cached
+    path = f"/api/v1/integrations/service-accounts/{account}"
+    if how == "revoke the key":
+        path += f"/keys/{made['id']}"
+    assert (await client.delete(path, headers=admin)).status_code == 200
+
+    async def refused() -> bool:
+        return (await other_process.get("/api/v1/integrations/whoami", headers=key)).status_code == 401
 
     assert await _until(refused)

@@ -30,8 +30,11 @@ async def test_login_returns_an_access_jwt_a_refresh_token_and_the_user(
     assert "password" not in body["user"]
     assert "password_hash" not in body["user"]
     claims = jwt.decode(
-        body["access_token"], settings.secret_key, algorithms=["HS256"],
-        audience=settings.jwt_audience, issuer=settings.jwt_issuer,
+        body["access_token"],
+        settings.secret_key,
+        algorithms=["HS256"],
+        audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
     )
     assert claims["sub"] == str(user["id"])
     assert claims["role"] == "staff"
@@ -48,9 +51,10 @@ async def test_each_login_gets_its_own_token_identifiers(client: httpx.AsyncClie
     first, second = await login(user["username"]), await login(user["username"])
     assert first["refresh_token"] != second["refresh_token"]
     decode = {"options": {"verify_signature": False}}
-    assert jwt.decode(first["access_token"], **decode)["jti"] != jwt.decode(
-        second["access_token"], **decode
-    )["jti"]
+    assert (
+        jwt.decode(first["access_token"], **decode)["jti"]
+        != jwt.decode(second["access_token"], **decode)["jti"]
+    )
 
 
 async def test_wrong_password_and_unknown_user_get_the_same_answer(
@@ -65,8 +69,12 @@ async def test_wrong_password_and_unknown_user_get_the_same_answer(
 
 
 async def test_login_body_is_validated(client: httpx.AsyncClient) -> None:
-    for body in ({"username": "a"}, {"username": "", "password": "x"}, {"username": "a", "password": 5},
-                 {"username": "a", "password": "x", "role": "admin"}):
+    for body in (
+        {"username": "a"},
+        {"username": "", "password": "x"},
+        {"username": "a", "password": 5},
+        {"username": "a", "password": "x", "role": "admin"},
+    ):
         response = await client.post(LOGIN, json=body)
         assert response.status_code == 400, body
         assert response.json()["error"]["code"] == "validation_error"

@@ -53,9 +53,7 @@ async def test_a_repeat_within_the_grace_window_returns_the_same_successor(
     assert (await _refresh(client, first.json()["refresh_token"])).status_code == 200
 
 
-async def test_reuse_after_the_grace_window_revokes_the_whole_family(
-    app_with, client_of, make_user
-) -> None:
+async def test_reuse_after_the_grace_window_revokes_the_whole_family(app_with, client_of, make_user) -> None:
     user = await make_user("staff")
     async with app_with(refresh_grace_seconds=0) as app, client_of(app) as client:
         tokens = await _login(client, user["username"])
@@ -114,8 +112,9 @@ async def test_logout_revokes_the_family_and_the_access_token(
 async def test_logout_leaves_other_sessions_alone(client: httpx.AsyncClient, make_user, login) -> None:
     user = await make_user("staff")
     phone, desk = await login(user["username"]), await login(user["username"])
-    out = await client.post(LOGOUT, json={"refresh_token": phone["refresh_token"]},
-                            headers=bearer(phone["access_token"]))
+    out = await client.post(
+        LOGOUT, json={"refresh_token": phone["refresh_token"]}, headers=bearer(phone["access_token"])
+    )
     assert out.status_code == 204
     assert (await client.get("/api/v1/me", headers=bearer(desk["access_token"]))).status_code == 200
     assert (await _refresh(client, desk["refresh_token"])).status_code == 200
@@ -126,8 +125,11 @@ async def test_a_user_cannot_log_out_someone_elses_session(
 ) -> None:
     alice, bob = await make_user("staff"), await make_user("staff")
     alice_tokens, bob_tokens = await login(alice["username"]), await login(bob["username"])
-    out = await client.post(LOGOUT, json={"refresh_token": bob_tokens["refresh_token"]},
-                            headers=bearer(alice_tokens["access_token"]))
+    out = await client.post(
+        LOGOUT,
+        json={"refresh_token": bob_tokens["refresh_token"]},
+        headers=bearer(alice_tokens["access_token"]),
+    )
     assert out.status_code == 204
     assert (await _refresh(client, bob_tokens["refresh_token"])).status_code == 200
 
@@ -138,8 +140,9 @@ async def test_a_password_reset_ends_the_users_refresh_sessions(
     user = await make_user("staff")
     tokens = await login(user["username"])
     admin = await auth_headers("admin")
-    reset = await client.post(f"/api/v1/users/{user['id']}/password",
-                              json={"password": "a-new-password-1"}, headers=admin)
+    reset = await client.post(
+        f"/api/v1/users/{user['id']}/password", json={"password": "a-new-password-1"}, headers=admin
+    )
     assert reset.status_code == 200
     assert (await _refresh(client, tokens["refresh_token"])).status_code == 401
     assert (await login(user["username"], "a-new-password-1"))["access_token"]

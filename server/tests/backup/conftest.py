@@ -19,7 +19,7 @@ import pytest
 from fllc_server.config import Settings
 from fllc_server.demo.seed import seed_demo
 from fllc_server.models import Base, InboxMessage, Product, PurchaseOrder, SettingRow, Supplier
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
@@ -32,18 +32,28 @@ Scratch = Callable[[str], Awaitable[Settings]]
 
 def settings_for(data_dir: Path, database_url: str | None, redis_url: str | None = None) -> Settings:
     data_dir.mkdir(parents=True, exist_ok=True)
-    return Settings(environment="test", data_dir=data_dir, database_url=database_url, redis_url=redis_url,
-                    secret_key=TEST_SECRET, log_level="WARNING")
+    return Settings(
+        environment="test",
+        data_dir=data_dir,
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key=TEST_SECRET,
+        log_level="WARNING",
+    )
 
 
-async def dump(url: str) -> Rows:
-    """Every table of the models, every row, in primary-key order, as the models type them."""
+async def dump(url: str, columns: dict[str, set[str]] | None = None) -> Rows:
+    """Every table of the models, every row, in primary-key order, as the models type them; with
+    `columns`, only those tables and columns (what an older revision had)."""
     engine = create_async_engine(url)
     rows: Rows = {}
     try:
         async with engine.connect() as connection:
             for table in Base.metadata.sorted_tables:
-                result = await connection.execute(select(table).order_by(*table.primary_key.columns))
+                if columns is not None and table.name not in columns:
+                    continue
+                chosen = [c for c in table.columns if columns is None or c.name in columns[table.name]]
+                result = await connection.execute(select(*chosen).order_by(*table.primary_key.columns))
                 rows[table.name] = [tuple(row) for row in result]
     finally:
         await engine.dispose()
@@ -61,15 +71,37 @@ async def seed(settings: Settings) -> None:
             supplier = Supplier(name="Ålesund Ørsted & Søn — 北京", email=None, phone=None)
             session.add(supplier)
             await session.flush()
-            session.add(Product(sku="EDGE-1", barcode=None, name="Edge case lantern", description="",
-                                supplier_id=supplier.id, unit_cost=Decimal("0.01"),
-                                price=Decimal("9999999999.99"), created_at=when, updated_at=when,
-                                deleted_at=when))
-            session.add(PurchaseOrder(number="PO-EDGE", supplier_id=supplier.id,
-                                      expected_at=dt.date(2031, 12, 31), submitted_at=when,
-                                      notes="line 1\nline 2\t\"quoted\""))
-            session.add(InboxMessage(source="edi", external_id="X-1", kind="order",
-                                     payload={"$d": "1.5", "nested": [1, 2.5, None, {"a": "b"}], "t": True}))
+            session.add(
+                Product(
+                    sku="EDGE-1",
+                    barcode=None,
+                    name="Edge case lantern",
+                    description="",
+                    supplier_id=supplier.id,
+                    unit_cost=Decimal("0.01"),
+                    price=Decimal("9999999999.99"),
+                    created_at=when,
+                    updated_at=when,
+                    deleted_at=when,
+                )
+            )
+            session.add(
+                PurchaseOrder(
+                    number="PO-EDGE",
+                    supplier_id=supplier.id,
+                    expected_at=dt.date(2031, 12, 31),
+                    submitted_at=when,
+                    notes='line 1\nline 2\t"quoted"',
+                )
+            )
+            session.add(
+                InboxMessage(
+                    source="edi",
+                    external_id="X-1",
+                    kind="order",
+                    payload={"$d": "1.5", "nested": [1, 2.5, None, {"a": "b"}], "t": True},
+                )
+            )
             session.add(SettingRow(key="edge.value", value=[1, "two", {"three": 3}]))
     finally:
         await engine.dispose()
@@ -89,8 +121,9 @@ async def scratch(backend: Any, tmp_path: Path) -> AsyncIterator[Scratch]:
         database = f"fllc_bk_{name}_{uuid.uuid4().hex[:8]}"
         server = server or create_async_engine(url.set(database=""))
         async with server.begin() as connection:
-            await connection.execute(text(
-                f"CREATE DATABASE {database} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+            await connection.execute(
+                text(f"CREATE DATABASE {database} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+            )
         created.append(database)
         return settings_for(tmp_path / name, url.set(database=database).render_as_string(hide_password=False))
 
@@ -115,8 +148,9 @@ async def mariadb_scratch(tmp_path: Path) -> AsyncIterator[Scratch]:
     async def make(name: str) -> Settings:
         database = f"fllc_bk_{name}_{uuid.uuid4().hex[:8]}"
         async with server.begin() as connection:
-            await connection.execute(text(
-                f"CREATE DATABASE {database} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+            await connection.execute(
+                text(f"CREATE DATABASE {database} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+            )
         created.append(database)
         return settings_for(tmp_path / name, url.set(database=database).render_as_string(hide_password=False))
 
@@ -134,6 +168,12 @@ def rewrite(source: Path, target: Path, change: Callable[[list[bytes]], list[byt
     body = change(lines[:-1])
     trailer = json.loads(lines[-1])
     trailer["sha256"] = hashlib.sha256(b"".join(body)).hexdigest()
+    if "tables" in trailer:  # the content checksums of the tables the changed header still lists
+        try:
+            names = {t["name"] for t in json.loads(body[0])["tables"]}
+        except (ValueError, KeyError, TypeError):
+            names = set(trailer["tables"])
+        trailer["tables"] = {name: sum for name, sum in trailer["tables"].items() if name in names}
     target.write_bytes(gzip.compress(b"".join(body) + json.dumps(trailer).encode() + b"\n"))
 
 
@@ -157,6 +197,67 @@ def with_header(change: Callable[[dict[str, Any]], None]) -> Callable[[list[byte
     return apply
 
 
+def at_revision(
+    revision: str, tables: set[str] | dict[str, set[str]]
+) -> Callable[[list[bytes]], list[bytes]]:
+    """A backup as the server at `revision` wrote it: its header says so and it holds only the
+    tables that existed then (`tables`); the sections of later tables are left out. Given the
+    columns of each table then (a dict), the columns added later are left out too."""
+    columns = tables if isinstance(tables, dict) else None
+
+    def apply(lines: list[bytes]) -> list[bytes]:
+        header = json.loads(lines[0])
+        header["alembic_revision"] = revision
+        header["tables"] = [t for t in header["tables"] if t["name"] in tables]
+        keep_at: dict[str, list[int]] = {}
+        for spec in header["tables"]:
+            names = [c["name"] for c in spec["columns"]]
+            wanted = columns[spec["name"]] if columns is not None else set(names)
+            keep_at[spec["name"]] = [i for i, name in enumerate(names) if name in wanted]
+            spec["columns"] = [spec["columns"][i] for i in keep_at[spec["name"]]]
+        kept = [json.dumps(header).encode() + b"\n"]
+        current: str | None = None
+        for line in lines[1:]:
+            item = json.loads(line)
+            if isinstance(item, dict) and "table" in item:
+                current = item["table"] if item["table"] in tables else None
+                if current is not None:
+                    kept.append(line)
+            elif current is not None:
+                kept.append(json.dumps([item[i] for i in keep_at[current]]).encode() + b"\n")
+        return kept
+
+    return apply
+
+
+async def table_columns(url: str) -> dict[str, set[str]]:
+    """{table: its column names} of a database (the alembic table left out)."""
+    engine = create_async_engine(url)
+
+    def read(connection: Any) -> dict[str, set[str]]:
+        inspector = inspect(connection)
+        return {
+            name: {c["name"] for c in inspector.get_columns(name)}
+            for name in inspector.get_table_names()
+            if name != "alembic_version" and not name.startswith("products_fts")
+        }
+
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(read)
+    finally:
+        await engine.dispose()
+
+
+async def table_names(url: str) -> set[str]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
+    finally:
+        await engine.dispose()
+
+
 class Helpers:
     """The helpers above, for the test modules (importlib mode: tests do not import conftest)."""
 
@@ -165,6 +266,9 @@ class Helpers:
     seed = staticmethod(seed)
     rewrite = staticmethod(rewrite)
     with_header = staticmethod(with_header)
+    at_revision = staticmethod(at_revision)
+    table_names = staticmethod(table_names)
+    table_columns = staticmethod(table_columns)
     settings_for = staticmethod(settings_for)
 
 

@@ -22,8 +22,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 
-async def test_round_trip_restores_every_row_exactly(settings: Settings, scratch: Any, bk: Any,
-                                                     tmp_path: Path) -> None:
+async def test_round_trip_restores_every_row_exactly(
+    settings: Settings, scratch: Any, bk: Any, tmp_path: Path
+) -> None:
     await bk.seed(settings)
     source = await bk.dump(settings.effective_database_url)
 
@@ -51,18 +52,21 @@ async def test_round_trip_restores_every_row_exactly(settings: Settings, scratch
     assert bk.without_sync_era(await bk.dump(target.effective_database_url)) == bk.without_sync_era(source)
 
 
-async def test_restore_refuses_a_database_with_data_unless_forced(settings: Settings, scratch: Any, bk: Any,
-                                                                   tmp_path: Path) -> None:
+async def test_restore_refuses_a_database_with_data_unless_forced(
+    settings: Settings, scratch: Any, bk: Any, tmp_path: Path
+) -> None:
     await bk.seed(settings)
     backup = (await create_backup(settings.effective_database_url, tmp_path / "a.fllcbak")).path
     target = await scratch("busy")
     await upgrade_async(target.effective_database_url)
     engine = create_async_engine(target.effective_database_url)
     async with engine.begin() as connection:
-        await connection.execute(text(
-            "INSERT INTO locations (code, name, kind, version, created_at, updated_at)"
-            " VALUES ('ELSEWHERE', 'Other data', 'bin', 1, '2020-01-01', '2020-01-01')"
-        ))
+        await connection.execute(
+            text(
+                "INSERT INTO locations (code, name, kind, version, created_at, updated_at)"
+                " VALUES ('ELSEWHERE', 'Other data', 'bin', 1, '2020-01-01', '2020-01-01')"
+            )
+        )
     await engine.dispose()
     before = await bk.dump(target.effective_database_url)
 
@@ -73,7 +77,8 @@ async def test_restore_refuses_a_database_with_data_unless_forced(settings: Sett
     result = await restore_backup(target, backup, force=True)
     assert result.emptied
     assert bk.without_sync_era(await bk.dump(target.effective_database_url)) == bk.without_sync_era(
-        await bk.dump(settings.effective_database_url))
+        await bk.dump(settings.effective_database_url)
+    )
 
 
 def _head(settings: Settings) -> str:
@@ -133,8 +138,9 @@ async def test_a_damaged_file_is_refused_and_the_target_untouched(
     assert await bk.dump(settings.effective_database_url) == before
 
 
-async def test_a_wrong_count_in_the_header_rolls_the_load_back(settings: Settings, scratch: Any, bk: Any,
-                                                              tmp_path: Path) -> None:
+async def test_a_wrong_count_in_the_header_rolls_the_load_back(
+    settings: Settings, scratch: Any, bk: Any, tmp_path: Path
+) -> None:
     """Even a file whose checksum is right but whose header lies is caught before commit."""
     await bk.seed(settings)
     backup = (await create_backup(settings.effective_database_url, tmp_path / "a.fllcbak")).path
@@ -171,20 +177,30 @@ async def test_a_backup_from_a_newer_schema_is_refused(settings: Settings, bk: A
 async def test_an_older_backup_is_loaded_at_its_revision_then_upgraded(
     settings: Settings, scratch: Any, bk: Any, tmp_path: Path
 ) -> None:
-    """Revision 0001 has the columns of head (later revisions add indexes and the MySQL word index):
-    the target goes to 0001 - down from head when it was there - is loaded, then goes to head."""
+    """A backup made at revision 0001, before later migrations added tables and columns: it holds
+    only the tables and columns of 0001. The target goes to 0001 - down from head when it was
+    there - is loaded, then goes to head, where the later tables start empty and the later
+    columns take their defaults."""
     await bk.seed(settings)
     backup = (await create_backup(settings.effective_database_url, tmp_path / "a.fllcbak")).path
+    probe = await scratch("probe")
+    await upgrade_async(probe.effective_database_url, "0001")
+    then = await bk.table_columns(probe.effective_database_url)
+    later = {t.name for t in Base.metadata.sorted_tables} - set(then)
+    assert later  # tables added after 0001
     older = tmp_path / "older.fllcbak"
-    bk.rewrite(backup, older, bk.with_header(lambda h: h.update(alembic_revision="0001")))
+    bk.rewrite(backup, older, bk.at_revision("0001", then))
+    assert {t.name for t in verify(older).tables} == {t.name for t in Base.metadata.sorted_tables} - later
     source = await bk.dump(settings.effective_database_url)
+    assert all(not source[name] for name in later)  # nothing the older file could not hold
+    source = await bk.dump(settings.effective_database_url, then)
 
     for name in ("fresh", "at_head"):
         target = await scratch(name)
         if name == "at_head":
             await upgrade_async(target.effective_database_url)
         await restore_backup(target, older, force=True)
-        restored = await bk.dump(target.effective_database_url)
+        restored = await bk.dump(target.effective_database_url, then)
         assert bk.without_sync_era(restored) == bk.without_sync_era(source)
         engine = create_async_engine(target.effective_database_url)
         async with engine.connect() as connection:
@@ -211,8 +227,13 @@ async def test_backup_never_overwrites_a_file(settings: Settings, tmp_path: Path
 
 
 async def test_a_running_server_serves_the_restored_data(
-    settings: Settings, app: FastAPI, client: httpx.AsyncClient, make_user: Any, login: Any,
-    bk: Any, tmp_path: Path,
+    settings: Settings,
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_user: Any,
+    login: Any,
+    bk: Any,
+    tmp_path: Path,
 ) -> None:
     """Restore under a running server: a restored user signs in, a user made after the backup no
     longer can, and a search cached before the restore answers with the restored products. On
@@ -220,15 +241,19 @@ async def test_a_running_server_serves_the_restored_data(
     reached through Redis); embedded, the in-process caches are only reachable from inside."""
     alice = await make_user("admin", username="alice")
     headers = {"Authorization": f"Bearer {(await login('alice'))['access_token']}"}
-    created = await client.post("/api/v1/products", headers=headers,
-                                json={"sku": "LAN-1", "name": "Lantern Alpha", "price": "12.50"})
+    created = await client.post(
+        "/api/v1/products", headers=headers, json={"sku": "LAN-1", "name": "Lantern Alpha", "price": "12.50"}
+    )
     assert created.status_code == 201, created.text
     backup = (await create_backup(settings.effective_database_url, tmp_path / "a.fllcbak")).path
 
     # After the backup: the product is renamed, another user appears, the search is cached.
     product = created.json()
-    renamed = await client.patch(f"/api/v1/products/{product['id']}", headers=headers,
-                                 json={"name": "Lantern Beta", "version": product["version"]})
+    renamed = await client.patch(
+        f"/api/v1/products/{product['id']}",
+        headers=headers,
+        json={"name": "Lantern Beta", "version": product["version"]},
+    )
     assert renamed.status_code == 200, renamed.text
     await make_user("staff", username="bob")
     for expected in ("miss", "hit"):
@@ -249,7 +274,8 @@ async def test_a_running_server_serves_the_restored_data(
     assert refused.status_code == 401
 
     # New rows continue after the restored ids (MySQL: AUTO_INCREMENT was set after the load).
-    again = await client.post("/api/v1/products", headers=headers,
-                              json={"sku": "LAN-2", "name": "Lantern Gamma", "price": "1.00"})
+    again = await client.post(
+        "/api/v1/products", headers=headers, json={"sku": "LAN-2", "name": "Lantern Gamma", "price": "1.00"}
+    )
     assert again.status_code == 201, again.text
     assert again.json()["id"] > product["id"]

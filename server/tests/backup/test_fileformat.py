@@ -28,9 +28,16 @@ from fllc_server.models import Base
 
 KINDS = ("int", "str", "bool", "float", "decimal", "datetime", "date", "time", "bytes", "json")
 ROW = (
-    2**62, "päärynä \n\"x\"", False, 0.1, Decimal("-12345678.90"),
-    dt.datetime(2025, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC), dt.date(1999, 12, 31), dt.time(23, 59, 59, 999999),
-    bytes(range(256)), {"$d": "not a tag", "list": [None, 1.5, True]},
+    2**62,
+    'päärynä \n"x"',
+    False,
+    0.1,
+    Decimal("-12345678.90"),
+    dt.datetime(2025, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC),
+    dt.date(1999, 12, 31),
+    dt.time(23, 59, 59, 999999),
+    bytes(range(256)),
+    {"$d": "not a tag", "list": [None, 1.5, True]},
 )
 
 

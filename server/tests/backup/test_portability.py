@@ -28,8 +28,7 @@ async def test_embedded_to_mariadb_and_back(mariadb_scratch: Any, bk: Any, tmp_p
     engine = create_async_engine(mariadb.database_url)
     async with engine.begin() as connection:
         # The MySQL word index was filled by its triggers for every live restored product.
-        terms = await connection.scalar(text(
-            "SELECT COUNT(DISTINCT product_id) FROM products_fts_terms"))
+        terms = await connection.scalar(text("SELECT COUNT(DISTINCT product_id) FROM products_fts_terms"))
         live = await connection.scalar(text("SELECT COUNT(*) FROM products WHERE deleted_at IS NULL"))
         assert terms == live
         # New rows continue after the restored ids.
@@ -47,7 +46,8 @@ async def test_embedded_to_mariadb_and_back(mariadb_scratch: Any, bk: Any, tmp_p
 
     engine = create_async_engine(back.effective_database_url)
     async with engine.connect() as connection:
-        matches = await connection.scalar(text(
-            "SELECT COUNT(*) FROM products_fts WHERE products_fts MATCH '\"Edge case lantern\"'"))
+        matches = await connection.scalar(
+            text("SELECT COUNT(*) FROM products_fts WHERE products_fts MATCH '\"Edge case lantern\"'")
+        )
     await engine.dispose()
     assert matches == 1  # the FTS5 index holds the restored (soft-deleted) edge product too

@@ -16,12 +16,11 @@ import httpx
 from argon2 import PasswordHasher
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from fllc_server.app import create_app
+from fllc_server.app import create_app, entity_shapes
 from fllc_server.auth.passwords import Passwords
 from fllc_server.backup import create_backup, restore_backup
 from fllc_server.config import Settings
 from fllc_server.sync.repository import ERA_GAP, SNAPSHOT
-from fllc_server.sync.shapes import _SHAPES
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -49,8 +48,9 @@ async def _pull_all(client: httpx.AsyncClient, headers: Headers, since: int) -> 
             return changes, since
 
 
-async def _resync_like_the_desktop(client: httpx.AsyncClient, headers: Headers,
-                                   cursor: int) -> tuple[Changes, int]:
+async def _resync_like_the_desktop(
+    client: httpx.AsyncClient, headers: Headers, cursor: int
+) -> tuple[Changes, int]:
     """fllc_desktop.sync.engine.SyncEngine._pull_all: a 410 resets the replica and pulls from
     scratch (`since=None`, sent as 0); a 410 there too is an error the engine cannot get past."""
     gone = await _pull(client, headers, cursor)
@@ -60,8 +60,9 @@ async def _resync_like_the_desktop(client: httpx.AsyncClient, headers: Headers,
 
 
 async def _product(client: httpx.AsyncClient, headers: Headers, sku: str, name: str) -> dict[str, Any]:
-    created = await client.post("/api/v1/products", headers=headers,
-                                json={"sku": sku, "name": name, "price": "1.00"})
+    created = await client.post(
+        "/api/v1/products", headers=headers, json={"sku": sku, "name": name, "price": "1.00"}
+    )
     assert created.status_code == 201, created.text
     body: dict[str, Any] = created.json()
     return body
@@ -73,7 +74,12 @@ def _products(changes: Changes) -> list[tuple[str, str]]:
 
 
 async def test_after_a_restore_every_older_cursor_resyncs_and_new_writes_arrive_once(
-    settings: Settings, app: FastAPI, client: httpx.AsyncClient, make_user: Any, login: Any, tmp_path: Path,
+    settings: Settings,
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_user: Any,
+    login: Any,
+    tmp_path: Path,
 ) -> None:
     await make_user("admin", username="alice")
     headers = {"Authorization": f"Bearer {(await login('alice'))['access_token']}"}
@@ -82,8 +88,11 @@ async def test_after_a_restore_every_older_cursor_resyncs_and_new_writes_arrive_
     backup = (await create_backup(settings.effective_database_url, tmp_path / "a.fllcbak")).path
 
     # After the backup: a device pulls changes that the restore undoes.
-    renamed = await client.patch(f"/api/v1/products/{alpha['id']}", headers=headers,
-                                 json={"name": "Lantern Beta", "version": alpha["version"]})
+    renamed = await client.patch(
+        f"/api/v1/products/{alpha['id']}",
+        headers=headers,
+        json={"name": "Lantern Beta", "version": alpha["version"]},
+    )
     assert renamed.status_code == 200, renamed.text
     await _product(client, headers, "UNDONE-1", "Undone lamp")
     seen, past = await _pull_all(client, headers, backed_up)
@@ -107,7 +116,7 @@ async def test_after_a_restore_every_older_cursor_resyncs_and_new_writes_arrive_
     assert _products(replica) == [("upsert", "Lantern Alpha")]
     assert len({(c["entity_type"], c["entity_id"]) for c in replica}) == len(replica)
     assert all(c["seq"] > start for c in replica)
-    assert all(c["entity_type"] in _SHAPES for c in replica)
+    assert all(c["entity_type"] in entity_shapes().entity_types() for c in replica)
     assert cursor == start + len(replica)
 
     # A client starting a fresh replica from GET /sync/cursor lands in the new era too.
@@ -119,13 +128,19 @@ async def test_after_a_restore_every_older_cursor_resyncs_and_new_writes_arrive_
     for since in (cursor, told["seq"]):
         changes, after = await _pull_all(client, headers, since)
         assert [(c["seq"], c["entity_id"], c["data"]["name"]) for c in changes] == [
-            (cursor + 1, gamma["id"], "Lantern Gamma")]
+            (cursor + 1, gamma["id"], "Lantern Gamma")
+        ]
         assert after == cursor + 1
         assert (await _pull_all(client, headers, after)) == ([], after)
 
 
 async def test_the_era_survives_a_restart_on_a_new_server(
-    settings: Settings, client: httpx.AsyncClient, make_user: Any, login: Any, scratch: Any, tmp_path: Path,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    make_user: Any,
+    login: Any,
+    scratch: Any,
+    tmp_path: Path,
 ) -> None:
     """The backup restored onto a new, empty server whose devices came from the old one: its
     cursors expire there too, and a restarted server keeps the floor and the sequence."""
@@ -148,7 +163,10 @@ async def test_the_era_survives_a_restart_on_a_new_server(
             assert gone.status_code == 410, gone.text
             replica, _ = await _resync_like_the_desktop(new_client, new_headers, old_cursor)
             assert [name for _, name in _products(replica)] == [
-                "Lantern Alpha", "Lantern Beta", *(f"Lamp {run}" for run in made_in)]
+                "Lantern Alpha",
+                "Lantern Beta",
+                *(f"Lamp {run}" for run in made_in),
+            ]
             told = (await new_client.get("/api/v1/sync/cursor", headers=new_headers)).json()
             assert told["floor"] == start
             made = await _product(new_client, new_headers, f"NEW-{run}", f"Lamp {run}")
@@ -162,19 +180,28 @@ async def test_the_era_survives_a_restart_on_a_new_server(
 
     engine = create_async_engine(target.effective_database_url)
     async with engine.connect() as connection:
-        settings_rows = dict((await connection.execute(text(
-            "SELECT `key`, value FROM settings WHERE `key` LIKE 'sync.%'"
-            if connection.dialect.name != "sqlite" else
-            "SELECT key, value FROM settings WHERE key LIKE 'sync.%'"))).all())
+        settings_rows = dict(
+            (
+                await connection.execute(
+                    text(
+                        "SELECT `key`, value FROM settings WHERE `key` LIKE 'sync.%'"
+                        if connection.dialect.name != "sqlite"
+                        else "SELECT key, value FROM settings WHERE key LIKE 'sync.%'"
+                    )
+                )
+            ).all()
+        )
         oldest = await connection.scalar(text("SELECT MIN(seq) FROM change_log"))
     await engine.dispose()
     assert {k: int(v) for k, v in settings_rows.items()} == {
-        "sync.change_log_floor": start, "sync.change_log_compacted": start}
+        "sync.change_log_floor": start,
+        "sync.change_log_compacted": start,
+    }
     assert oldest == start  # the era's marker: nothing of the old log is left
 
 
 async def test_the_snapshot_covers_every_entity_type_sync_serves() -> None:
-    assert {entity_type for entity_type, _ in SNAPSHOT} == set(_SHAPES)
+    assert {entity_type for entity_type, _ in SNAPSHOT} == set(entity_shapes().entity_types())
 
 
 @asynccontextmanager
@@ -186,8 +213,8 @@ async def _server(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, 
     async with LifespanManager(application):
         transport = httpx.ASGITransport(app=application, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            signed_in = await http.post("/api/v1/auth/login",
-                                        json={"username": "alice", "password": PASSWORD})
+            signed_in = await http.post(
+                "/api/v1/auth/login", json={"username": "alice", "password": PASSWORD}
+            )
             assert signed_in.status_code == 200, signed_in.text
             yield http, {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
-

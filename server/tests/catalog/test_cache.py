@@ -89,9 +89,7 @@ async def _receive(app, product_id: int, location_id: int, quantity: int) -> Non
         assert product is not None
         product.quantity_on_hand += quantity
         session.add(StockLevel(product_id=product_id, location_id=location_id, quantity=quantity))
-        await record_change(
-            session, state, entity_type="stock", entity_id=product_id, event_type="stock.changed"
-        )
+        await record_change(session, entity_type="stock", entity_id=product_id, event_type="stock.changed")
 
 
 async def test_a_stock_change_is_visible_on_the_next_search_and_scan(
@@ -182,8 +180,13 @@ async def test_a_hit_carries_the_same_headers_as_a_computed_answer(client, admin
     assert (miss.headers["X-Cache"], hit.headers["X-Cache"]) == ("miss", "hit")
     assert hit.content == miss.content
     assert hit.headers["X-Request-ID"] == "fp-hit"
-    for name in ("content-type", "content-length", "x-content-type-options", "content-security-policy",
-                 "referrer-policy"):
+    for name in (
+        "content-type",
+        "content-length",
+        "x-content-type-options",
+        "content-security-policy",
+        "referrer-policy",
+    ):
         assert hit.headers[name] == miss.headers[name], name
 
 
@@ -194,8 +197,10 @@ async def test_a_hit_is_counted_under_its_route(client, admin, make_product) -> 
         await client.get(SCAN, headers=admin)
     text = (await client.get("/metrics")).text
     assert 'fllc_http_requests_total{method="GET",route="/api/v1/products",status="200"} 3.0' in text
-    assert ('fllc_http_requests_total{method="GET",route="/api/v1/products/by-barcode/{code:path}",'
-            'status="200"} 3.0') in text
+    assert (
+        'fllc_http_requests_total{method="GET",route="/api/v1/products/by-barcode/{code:path}",'
+        'status="200"} 3.0'
+    ) in text
     assert product["barcode"] == EAN13
 
 
@@ -217,8 +222,9 @@ async def test_a_cached_answer_is_not_served_on_a_signed_out_token(
     viewer = {"Authorization": f"Bearer {tokens['access_token']}"}
     await make_product(sku="FP-1", name="Fast thing")
     await _search_twice(client, viewer, "fast")
-    out = await client.post("/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]},
-                            headers=viewer)
+    out = await client.post(
+        "/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]}, headers=viewer
+    )
     assert out.status_code == 204
     refused = await client.get(SEARCH, params={"q": "fast"}, headers=viewer)
     assert refused.status_code == 401

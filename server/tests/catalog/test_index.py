@@ -27,8 +27,25 @@ from fllc_server.kit.pagination import Page, PageParams
 from fllc_server.models import Location
 
 SEARCH = "/api/v1/products"
-WORDS = ["drill", "Drill", "cordless", "hammer", "ga", "gauge", "galvanized", "washer", "ft", "tv",
-         "the", "Bolt", "bolts", "a", "pro", "x2", "12v"]
+WORDS = [
+    "drill",
+    "Drill",
+    "cordless",
+    "hammer",
+    "ga",
+    "gauge",
+    "galvanized",
+    "washer",
+    "ft",
+    "tv",
+    "the",
+    "Bolt",
+    "bolts",
+    "a",
+    "pro",
+    "x2",
+    "12v",
+]
 
 
 def _ean13(body: str) -> str:
@@ -110,20 +127,40 @@ async def _compare(
 
 
 async def _write(
-    rng: random.Random, client: httpx.AsyncClient, admin: dict[str, str],
-    products: dict[int, dict[str, Any]], deleted: dict[int, dict[str, Any]], location: int, serial: list[int],
+    rng: random.Random,
+    client: httpx.AsyncClient,
+    admin: dict[str, str],
+    products: dict[int, dict[str, Any]],
+    deleted: dict[int, dict[str, Any]],
+    location: int,
+    serial: list[int],
 ) -> None:
     """One random write through the API; `products`/`deleted` follow it."""
-    action = rng.choice(["create", "create", "rename", "sku", "barcode", "category", "price", "intake",
-                         "intake", "delete", "restore"])
+    action = rng.choice(
+        [
+            "create",
+            "create",
+            "rename",
+            "sku",
+            "barcode",
+            "category",
+            "price",
+            "intake",
+            "intake",
+            "delete",
+            "restore",
+        ]
+    )
     if action == "create" or not products:
         serial[0] += 1
-        body = {"sku": f"{rng.choice(['DRL', 'ham', 'GA'])}-{serial[0]:04d}",
-                "name": " ".join(rng.sample(WORDS, rng.randint(1, 4))),
-                "price": rng.choice(["1.00", "9.99", "9.99", "120.50"]),
-                "reorder_point": rng.choice([0, 5, 10]),
-                "category_id": rng.choice([None, *_CATEGORY_IDS]),
-                "supplier_id": rng.choice([None, *_SUPPLIER_IDS])}
+        body = {
+            "sku": f"{rng.choice(['DRL', 'ham', 'GA'])}-{serial[0]:04d}",
+            "name": " ".join(rng.sample(WORDS, rng.randint(1, 4))),
+            "price": rng.choice(["1.00", "9.99", "9.99", "120.50"]),
+            "reorder_point": rng.choice([0, 5, 10]),
+            "category_id": rng.choice([None, *_CATEGORY_IDS]),
+            "supplier_id": rng.choice([None, *_SUPPLIER_IDS]),
+        }
         if rng.random() < 0.5:
             body["barcode"] = _ean13(f"{rng.randint(10**11, 10**12 - 1)}")
         response = await client.post(SEARCH, json=body, headers=admin)
@@ -142,8 +179,11 @@ async def _write(
     product_id = rng.choice(sorted(products))
     product = products[product_id]
     if action == "intake":
-        response = await client.post("/api/v1/stock/intake", headers=admin, json={
-            "product_id": product_id, "quantity": rng.randint(1, 12), "location_id": location})
+        response = await client.post(
+            "/api/v1/stock/intake",
+            headers=admin,
+            json={"product_id": product_id, "quantity": rng.randint(1, 12), "location_id": location},
+        )
         assert response.status_code == 201, response.text
         got = await client.get(f"{SEARCH}/{product_id}", headers=admin)
         products[product_id] = got.json()
@@ -157,12 +197,15 @@ async def _write(
         "rename": {"name": " ".join(rng.sample(WORDS, rng.randint(1, 3)))},
         "sku": {"sku": f"NEW-{rng.randint(1, 10**6)}"},
         "barcode": {"barcode": rng.choice([None, _ean13(f"{rng.randint(10**11, 10**12 - 1)}")])},
-        "category": {"category_id": rng.choice([None, *_CATEGORY_IDS]),
-                     "supplier_id": rng.choice([None, *_SUPPLIER_IDS])},
+        "category": {
+            "category_id": rng.choice([None, *_CATEGORY_IDS]),
+            "supplier_id": rng.choice([None, *_SUPPLIER_IDS]),
+        },
         "price": {"price": rng.choice(["1.00", "9.99", "55.55"]), "reorder_point": rng.choice([0, 3, 50])},
     }[action]
-    response = await client.patch(f"{SEARCH}/{product_id}", headers=admin,
-                                  json={"version": product["version"], **changes})
+    response = await client.patch(
+        f"{SEARCH}/{product_id}", headers=admin, json={"version": product["version"], **changes}
+    )
     if response.status_code == 200:
         products[product_id] = response.json()
 
@@ -218,8 +261,11 @@ async def test_a_write_is_visible_on_the_very_next_search(
     assert [p["id"] for p in found.json()["data"]] == [product["id"]]
     answered = index.stats.answered
 
-    renamed = await client.patch(f"{SEARCH}/{product['id']}", headers=admin,
-                                 json={"version": product["version"], "name": "Quagga lamp", "price": "6.00"})
+    renamed = await client.patch(
+        f"{SEARCH}/{product['id']}",
+        headers=admin,
+        json={"version": product["version"], "name": "Quagga lamp", "price": "6.00"},
+    )
     assert renamed.status_code == 200, renamed.text
     assert (await client.get(SEARCH, params={"q": "zebra l"}, headers=admin)).json()["data"] == []
     hits = (await client.get(SEARCH, params={"q": "quagga", "sort": "-price"}, headers=admin)).json()["data"]
@@ -240,8 +286,10 @@ async def test_searches_during_a_catch_up_see_the_write(
         await make_product(sku=f"OWL-{n}", name=f"Owl figure {n}", price="3.00")
     catch_ups = index.stats.catch_ups
     await make_product(sku="OWL-NEW", name="Owl figure new", price="1.00")
-    queries = [(ProductQuery(q="owl", sort=ProductSort.PRICE, per_page=p), PageParams(per_page=p))
-               for p in range(1, 13)]
+    queries = [
+        (ProductQuery(q="owl", sort=ProductSort.PRICE, per_page=p), PageParams(per_page=p))
+        for p in range(1, 13)
+    ]
     answers = await asyncio.gather(*(index.page(q, paging) for q, paging in queries))
     for (query, paging), answer in zip(queries, answers, strict=True):
         assert answer is not None
@@ -251,8 +299,12 @@ async def test_searches_during_a_catch_up_see_the_write(
 
 
 async def test_a_restore_rebuilds_the_index(
-    settings: Settings, app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str],
-    make_product: Any, tmp_path: Any,
+    settings: Settings,
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    admin: dict[str, str],
+    make_product: Any,
+    tmp_path: Any,
 ) -> None:
     index = await _ready(app)
     await make_product(sku="LAN-1", name="Lantern Alpha", price="12.50")
@@ -278,8 +330,9 @@ async def test_a_restore_rebuilds_the_index(
 
 
 async def _headers(http: httpx.AsyncClient, user: dict[str, Any]) -> dict[str, str]:
-    login = await http.post("/api/v1/auth/login",
-                            json={"username": user["username"], "password": user["password"]})
+    login = await http.post(
+        "/api/v1/auth/login", json={"username": user["username"], "password": user["password"]}
+    )
     assert login.status_code == 200, login.text
     return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
@@ -312,8 +365,11 @@ async def test_a_write_through_one_server_is_seen_by_the_others_index(
         assert [p["sku"] for p in seen.json()["data"]] == ["ORC-1"]
 
         product = created.json()
-        moved = await a.patch(f"{SEARCH}/{product['id']}", headers=headers,
-                              json={"version": product["version"], "name": "Narwhal mug"})
+        moved = await a.patch(
+            f"{SEARCH}/{product['id']}",
+            headers=headers,
+            json={"version": product["version"], "name": "Narwhal mug"},
+        )
         assert moved.status_code == 200, moved.text
         assert (await b.get(SEARCH, params={"q": "orca m"}, headers=headers)).json()["data"] == []
         again = await b.get(SEARCH, params={"q": "narwhal"}, headers=headers)

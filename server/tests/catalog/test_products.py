@@ -28,6 +28,8 @@ PRODUCT_FIELDS = {
     "reorder_point",
     "reorder_quantity",
     "quantity_on_hand",
+    "quantity_reserved",  # held by open orders
+    "quantity_available",  # on hand - reserved
     "version",
     "created_at",
     "updated_at",

@@ -59,8 +59,12 @@ async def seeded(settings: Settings, app: FastAPI) -> str:
 async def test_the_seed_prints_and_creates_one_demo_user_per_role(
     seeded: str, client: httpx.AsyncClient
 ) -> None:
-    for username, password in (("admin", "admin-demo-1"), ("manager", "manager-demo-1"),
-                               ("staff", "staff-demo-1"), ("viewer", "viewer-demo-1")):
+    for username, password in (
+        ("admin", "admin-demo-1"),
+        ("manager", "manager-demo-1"),
+        ("staff", "staff-demo-1"),
+        ("viewer", "viewer-demo-1"),
+    ):
         assert f"{username:<8} {password}" in seeded
         response = await client.post("/api/v1/auth/login", json={"username": username, "password": password})
         assert response.status_code == 200
@@ -97,9 +101,11 @@ async def test_the_stock_history_sums_to_the_stock_levels(seeded: str, app: Fast
         moved = {
             (row.product_id, row.location_id): int(row.total)
             for row in await session.execute(
-                select(InventoryMovement.product_id, InventoryMovement.location_id,
-                       func.sum(InventoryMovement.delta).label("total"))
-                .group_by(InventoryMovement.product_id, InventoryMovement.location_id)
+                select(
+                    InventoryMovement.product_id,
+                    InventoryMovement.location_id,
+                    func.sum(InventoryMovement.delta).label("total"),
+                ).group_by(InventoryMovement.product_id, InventoryMovement.location_id)
             )
         }
         stock = await session.scalars(select(StockLevel))
@@ -120,9 +126,16 @@ async def test_the_first_sync_pull_sees_the_catalog(seeded: str, app: FastAPI) -
     async with app.state.fllc.db.sessions() as session:
         rows = (await session.execute(select(Change.entity_type, Change.entity_id))).all()
         default = await session.scalar(select(Location.id).where(Location.code == "WH-MAIN"))
-    by_type = Counter(entity_type for entity_type, _ in rows)
-    assert by_type == {"product": PRODUCTS, "category": 10, "supplier": 20, "location": 3}
-    assert len(set(rows)) == len(rows)  # one change row per entity
+    by_type = Counter(entity_type for entity_type, _ in set(rows))
+    assert by_type == {
+        "product": PRODUCTS,
+        "category": 10,
+        "supplier": 20,
+        "location": 3,
+        "purchase_order": 3,
+    }
+    catalog_rows = [row for row in rows if row[0] != "purchase_order"]  # an order: made, then submitted
+    assert len(set(catalog_rows)) == len(catalog_rows)  # one change row per catalog entity
     async with app.state.fllc.db.sessions() as session:
         assert (await SettingsRepository(session).all())["default_location_id"] == default
 
@@ -142,3 +155,29 @@ async def test_seeding_again_adds_a_second_catalog_without_clashes(
     assert await _count(app, Product) == 2 * PRODUCTS
     assert await _count(app, Location) == 3
     assert await _count(app, User) == 4
+
+
+async def test_open_purchase_orders_can_be_received_by_scanning_demo_products(
+    seeded: str, client: httpx.AsyncClient, auth_headers
+) -> None:
+    """Receive PO is not empty on a fresh start: a staff member's sync pull brings submitted orders
+    whose lines are demo products with barcodes."""
+    staff = await auth_headers("staff")
+    entities: list[dict] = []
+    since, more = 0, True
+    while more:
+        page = await client.get("/api/v1/sync/changes", params={"since": since, "limit": 1000}, headers=staff)
+        assert page.status_code == 200
+        body = page.json()
+        entities += body["changes"]
+        since, more = body["next_since"], body["has_more"]
+    latest = {(c["entity_type"], c["entity_id"]): c["data"] for c in entities if c["action"] == "upsert"}
+    orders = [data for (kind, _id), data in latest.items() if kind == "purchase_order"]
+    assert len(orders) == 3
+    assert {order["status"] for order in orders} == {"submitted"}
+    barcodes = {key[1]: data["barcode"] for key, data in latest.items() if key[0] == "product"}
+    for order in orders:
+        assert order["lines"]
+        for line in order["lines"]:
+            assert barcodes[line["product_id"]]  # scannable
+            assert line["ordered_quantity"] > line["received_quantity"] == 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fllc_server.models import Location, Product
+from fllc_server.testing import free_port
 
 
 @dataclass(frozen=True)
@@ -29,12 +29,6 @@ async def warehouse(app: FastAPI) -> Warehouse:
         session.add_all([main, widget])
         await session.flush()
         return Warehouse(main=main.id, widget=widget.id)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

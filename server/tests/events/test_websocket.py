@@ -110,3 +110,22 @@ async def test_a_refused_write_sends_nothing(app, client, ws_url, auth_headers, 
 
     assert refused.status_code == 409
     assert (event["type"], event["data"]["delta"]) == ("stock.changed", 2)
+
+
+async def test_an_open_socket_closes_4401_when_its_session_is_signed_out(
+    app, client, ws_url, make_user, login, monkeypatch
+) -> None:
+    """A sign-out (here by refresh token alone) reaches a connected socket within a recheck."""
+    monkeypatch.setattr("fllc_server.events.endpoints.RECHECK_SECONDS", 0.2)
+    user = await make_user("staff")
+    tokens = await login(user["username"])
+    async with connect(
+        ws_url, additional_headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    ) as ws:
+        assert (await ws.recv()).startswith('{"type": "hello"')
+        out = await client.post("/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+        assert out.status_code == 204
+        with pytest.raises(ConnectionClosed) as closed:
+            await _drain(ws)
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4401, "token_revoked")

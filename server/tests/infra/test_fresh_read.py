@@ -92,3 +92,56 @@ def test_local_answers_serve_only_their_version_and_stay_within_budget() -> None
     assert answers.get("k19", b"g1") == b"y" * 100
     answers.put("huge", b"g1", b"z" * 1000)  # over a sixteenth of the budget: not kept
     assert answers.get("huge", b"g1") is None
+
+
+async def test_concurrent_askers_of_one_version_share_one_computation() -> None:
+    answers = LocalAnswers()
+    release = asyncio.Event()
+    runs = 0
+
+    async def compute() -> bytes:
+        nonlocal runs
+        runs += 1
+        await release.wait()
+        return b"answer"
+
+    askers = [asyncio.ensure_future(answers.once("k", b"g1", compute)) for _ in range(5)]
+    other = asyncio.ensure_future(answers.once("k", b"g2", compute))  # another version: its own
+    await asyncio.sleep(0)
+    release.set()
+    results = await asyncio.gather(*askers, other)
+    assert runs == 2
+    assert [r[0] for r in results] == [b"answer"] * 6
+    assert [r[1] for r in results] == [True, False, False, False, False, True]
+    assert (await answers.once("k", b"g1", compute))[1] is True  # done: the next asker computes
+
+
+async def test_a_cancelled_computation_hands_over_and_a_failure_reaches_every_waiter() -> None:
+    answers = LocalAnswers()
+    started = asyncio.Event()
+    calls = 0
+
+    async def slow() -> bytes:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            started.set()
+            await asyncio.sleep(3600)
+        return b"second"
+
+    first = asyncio.ensure_future(answers.once("k", b"g", slow))
+    await started.wait()
+    waiter = asyncio.ensure_future(answers.once("k", b"g", slow))
+    await asyncio.sleep(0)
+    first.cancel()
+    assert await waiter == (b"second", True)  # the waiter computed it itself
+    with pytest.raises(asyncio.CancelledError):
+        await first
+
+    async def broken() -> bytes:
+        await asyncio.sleep(0)
+        raise RuntimeError("database down")
+
+    both = [asyncio.ensure_future(answers.once("x", b"g", broken)) for _ in range(2)]
+    results = await asyncio.gather(*both, return_exceptions=True)
+    assert [str(r) for r in results] == ["database down", "database down"]

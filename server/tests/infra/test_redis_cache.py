@@ -44,8 +44,12 @@ async def test_a_burst_of_commands_is_one_round_trip_with_each_answer_its_own(re
     CountingRedis.trips = 0
     writes = [cache.set(f"k{n}", f"v{n}".encode(), 60) for n in range(1, 40)]
     await asyncio.gather(*writes)
-    reads = await asyncio.gather(*(cache.get(f"k{n}") for n in range(40)), cache.get("absent"),
-                                 cache.get_many(["k1", "absent", "k2"]), cache.incr("counter"))
+    reads = await asyncio.gather(
+        *(cache.get(f"k{n}") for n in range(40)),
+        cache.get("absent"),
+        cache.get_many(["k1", "absent", "k2"]),
+        cache.incr("counter"),
+    )
     assert reads[:40] == [f"v{n}".encode() for n in range(40)]
     assert reads[40] is None
     assert reads[41] == [b"v1", None, b"v2"]
@@ -57,8 +61,9 @@ async def test_a_burst_of_commands_is_one_round_trip_with_each_answer_its_own(re
 async def test_one_failing_command_fails_only_its_caller(redis: Redis) -> None:
     cache = RedisCache(redis)
     await cache.set("text", b"not a number", 60)
-    results = await asyncio.gather(cache.incr("text"), cache.get("text"), cache.incr("n"),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        cache.incr("text"), cache.get("text"), cache.incr("n"), return_exceptions=True
+    )
     assert isinstance(results[0], ResponseError)
     assert results[1:] == [b"not a number", 1]
 

@@ -30,8 +30,13 @@ def failing_routes(app: FastAPI) -> FastAPI:
     locked = OperationalError("INSERT", {}, _DriverError("database is locked"))
     gone = InterfaceError("SELECT 1", {}, _DriverError(2013, "Lost connection"))
     syntax = OperationalError("SELEC", {}, _DriverError(1064, "You have an error in your SQL"))
-    for name, exc in [("deadlock", deadlock), ("lock-wait", lock_wait), ("locked", locked),
-                      ("gone", gone), ("bug", syntax)]:
+    for name, exc in [
+        ("deadlock", deadlock),
+        ("lock-wait", lock_wait),
+        ("locked", locked),
+        ("gone", gone),
+        ("bug", syntax),
+    ]:
         app.add_api_route(f"/_test/{name}", _raise(exc), methods=["POST"])
     return app
 

@@ -40,12 +40,35 @@ async def test_create_answers_the_wire_shape(draft: dict) -> None:
     assert draft["version"] == 1
     assert draft["submitted_at"] is None
     assert set(draft) == {
-        "id", "number", "supplier_id", "status", "location_id", "notes", "expected_at",
-        "submitted_at", "created_by", "version", "created_at", "updated_at", "lines", "total",
+        "id",
+        "number",
+        "supplier_id",
+        "status",
+        "location_id",
+        "notes",
+        "expected_at",
+        "submitted_at",
+        "created_by",
+        "version",
+        "created_at",
+        "updated_at",
+        "lines",
+        "total",
+        "edi_status",  # None: the supplier is not an EDI partner
+        "edi_match",
+        "cartons",
     }
+    assert (draft["edi_status"], draft["edi_match"], draft["cartons"]) == (None, None, [])
     first, second = draft["lines"]
-    assert set(first) == {"id", "product_id", "sku", "name", "ordered_quantity", "received_quantity",
-                          "unit_cost"}
+    assert set(first) == {
+        "id",
+        "product_id",
+        "sku",
+        "name",
+        "ordered_quantity",
+        "received_quantity",
+        "unit_cost",
+    }
     assert first["unit_cost"] == "2.50"  # the product's cost by default
     assert second["unit_cost"] == "9.99"
     assert first["received_quantity"] == 0
@@ -124,8 +147,11 @@ async def test_lines_add_update_remove_while_draft(client, manager, draft, make_
     assert len(body["lines"]) == 3
     assert body["total"] == "44.97"
     line = body["lines"][-1]
-    updated = await client.patch(f"{PO}/{draft['id']}/lines/{line['id']}",
-                                 json={"ordered_quantity": 6, "unit_cost": "1.50"}, headers=manager)
+    updated = await client.patch(
+        f"{PO}/{draft['id']}/lines/{line['id']}",
+        json={"ordered_quantity": 6, "unit_cost": "1.50"},
+        headers=manager,
+    )
     assert updated.status_code == 200, updated.text
     assert updated.json()["lines"][-1]["ordered_quantity"] == 6
     assert updated.json()["total"] == "48.97"
@@ -140,8 +166,9 @@ async def test_lines_are_frozen_once_submitted(client, manager, draft, make_prod
     line_id = draft["lines"][0]["id"]
     product = await make_product()
     attempts = [
-        client.post(f"{PO}/{draft['id']}/lines", json={"product_id": product, "ordered_quantity": 1},
-                    headers=manager),
+        client.post(
+            f"{PO}/{draft['id']}/lines", json={"product_id": product, "ordered_quantity": 1}, headers=manager
+        ),
         client.patch(f"{PO}/{draft['id']}/lines/{line_id}", json={"ordered_quantity": 1}, headers=manager),
         client.delete(f"{PO}/{draft['id']}/lines/{line_id}", headers=manager),
     ]
@@ -182,13 +209,17 @@ async def test_supplier_changes_only_while_draft(client, manager, draft, make_su
 async def test_every_change_is_audited_and_logged(app: FastAPI, client, manager, draft) -> None:
     await client.post(f"{PO}/{draft['id']}/submit", headers=manager)
     async with app.state.fllc.db.sessions() as session:
-        actions = (await session.scalars(
-            select(AuditEntry.action).where(AuditEntry.entity_type == "purchase_order",
-                                            AuditEntry.entity_id == str(draft["id"])).order_by(AuditEntry.id)
-        )).all()
+        actions = (
+            await session.scalars(
+                select(AuditEntry.action)
+                .where(AuditEntry.entity_type == "purchase_order", AuditEntry.entity_id == str(draft["id"]))
+                .order_by(AuditEntry.id)
+            )
+        ).all()
         changes = await session.scalar(
-            select(func.count()).select_from(Change).where(Change.entity_type == "purchase_order",
-                                                           Change.entity_id == draft["id"])
+            select(func.count())
+            .select_from(Change)
+            .where(Change.entity_type == "purchase_order", Change.entity_id == draft["id"])
         )
     assert actions == ["purchase_order.create", "purchase_order.submit"]
     assert changes == 2
@@ -213,10 +244,20 @@ async def test_unknown_ids_are_404(client, manager, draft, make_supplier) -> Non
         (client.get(f"{PO}/999999", headers=manager), "purchase_order_not_found"),
         (client.post(f"{PO}/999999/submit", headers=manager), "purchase_order_not_found"),
         (client.post(PO, json={"supplier_id": 999999}, headers=manager), "supplier_not_found"),
-        (client.post(PO, json={"supplier_id": await make_supplier(), "location_id": 999999}, headers=manager),
-         "location_not_found"),
-        (client.post(f"{PO}/{draft['id']}/lines", json={"product_id": 999999, "ordered_quantity": 1},
-                     headers=manager), "product_not_found"),
+        (
+            client.post(
+                PO, json={"supplier_id": await make_supplier(), "location_id": 999999}, headers=manager
+            ),
+            "location_not_found",
+        ),
+        (
+            client.post(
+                f"{PO}/{draft['id']}/lines",
+                json={"product_id": 999999, "ordered_quantity": 1},
+                headers=manager,
+            ),
+            "product_not_found",
+        ),
         (client.delete(f"{PO}/{draft['id']}/lines/999999", headers=manager), "purchase_order_line_not_found"),
     ]
     for call, code in cases:
@@ -268,8 +309,9 @@ async def test_bad_status_filter_is_400(client, manager) -> None:
 # ---------------------------------------------------------------- permissions
 
 
-@pytest.mark.parametrize(("role", "expected"), [("admin", 200), ("manager", 200), ("staff", 200),
-                                                 ("viewer", 403)])
+@pytest.mark.parametrize(
+    ("role", "expected"), [("admin", 200), ("manager", 200), ("staff", 200), ("viewer", 403)]
+)
 async def test_reads_need_purchasing_or_intake(client, auth_headers, draft, role, expected) -> None:
     headers = await auth_headers(role)
     assert (await client.get(PO, headers=headers)).status_code == expected
@@ -285,8 +327,9 @@ async def test_writes_need_purchase_orders_create(client, auth_headers, draft, r
         client.patch(f"{PO}/{draft['id']}", json={"notes": "x"}, headers=headers),
         client.post(f"{PO}/{draft['id']}/submit", headers=headers),
         client.post(f"{PO}/{draft['id']}/cancel", headers=headers),
-        client.post(f"{PO}/{draft['id']}/lines", json={"product_id": 1, "ordered_quantity": 1},
-                    headers=headers),
+        client.post(
+            f"{PO}/{draft['id']}/lines", json={"product_id": 1, "ordered_quantity": 1}, headers=headers
+        ),
         client.patch(f"{PO}/{draft['id']}/lines/{line_id}", json={"ordered_quantity": 1}, headers=headers),
         client.delete(f"{PO}/{draft['id']}/lines/{line_id}", headers=headers),
         client.get(f"{PO}/suggestions", headers=headers),

@@ -11,7 +11,7 @@ from fllc_server.auth.dependencies import CurrentUser
 from fllc_server.auth.permissions import permissions_for
 from fllc_server.models import Change, InventoryMovement, Product, StockLevel, User
 from fllc_server.purchasing.schemas import ReceiveRequest
-from fllc_server.sync.kinds import execute_command, get_kind
+from fllc_server.sync.kinds import execute_command
 from sqlalchemy import func, select
 
 PO = "/api/v1/purchase-orders"
@@ -231,7 +231,7 @@ async def test_a_synced_op_and_a_rest_call_share_one_path(
         f"{PO}/{order['id']}/receive", json=payload, headers={**headers, "Idempotency-Key": "op-shared-0001"}
     )
     assert rest.status_code == 200, rest.text
-    kind = get_kind("po.receive")
+    kind = app.state.fllc.command_kinds.get("po.receive")
     assert kind is not None
     actor = await _staff_user(app, str(user["username"]))
     state = app.state.fllc
@@ -253,7 +253,7 @@ async def test_a_synced_op_and_a_rest_call_share_one_path(
 async def test_a_synced_op_without_its_order_is_refused(app: FastAPI, make_user, order) -> None:
     user = await make_user("staff")
     actor = await _staff_user(app, str(user["username"]))
-    kind = get_kind("po.receive")
+    kind = app.state.fllc.command_kinds.get("po.receive")
     assert kind is not None
     payload = ReceiveRequest.model_validate(
         {"purchase_order_line_id": order["lines"][0]["id"], "quantity": 1}

@@ -75,6 +75,7 @@ async def test_reviews_filtered_by_product_and_rating(
             "title": "Lovely",
             "body": "",
             "created_at": liked["data"][0]["created_at"],
+            "hidden": False,
         }
     ]
     by_customer = (await client.get(REVIEWS, params={"customer_id": ada}, headers=headers)).json()

@@ -282,3 +282,23 @@ async def test_the_same_sale_sent_concurrently_takes_stock_once(
             assert response.json()["error"]["code"] == "order_in_progress"
     assert await _order_count(app) == 1
     assert await _on_hand(app, mug) == 18
+
+
+@pytest.mark.parametrize(("stock", "sold"), [(30, 30), (24, 24)])
+async def test_thirty_concurrent_single_unit_orders_of_one_product_all_get_an_answer(
+    app: FastAPI, client, manager, make_product, make_customer, stock, sold
+) -> None:
+    """A busy counter: 30 orders of one unit each at once. Every one is a sale (201) or, once the
+    stock has run out, an honest 409 insufficient_stock — never a deadlock's 503."""
+    mug = await make_product(stock=stock)
+    customer = await make_customer("Walk-in")
+    body = {"customer_id": customer, "items": [{"product_id": mug, "quantity": 1}]}
+    responses = await asyncio.gather(*(client.post(ORDERS, json=body, headers=manager) for _ in range(30)))
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(201) == sold, [r.text for r in responses if r.status_code != 201][:3]
+    assert statuses.count(409) == 30 - sold, statuses
+    for response in responses:
+        if response.status_code == 409:
+            assert response.json()["error"]["code"] == "insufficient_stock"
+    assert await _order_count(app) == sold
+    assert await _on_hand(app, mug) == stock - sold

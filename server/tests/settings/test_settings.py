@@ -36,8 +36,14 @@ async def test_an_admin_changes_a_subset_and_it_persists(client: httpx.AsyncClie
     admin = await auth_headers("admin")
     response = await client.patch(
         SETTINGS,
-        json={"company_name": "Harbor Supply Co.", "currency": "EUR", "default_low_stock_threshold": 0,
-              "over_receipt_tolerance_percent": "2.5"},
+        json={
+            "company_name": "Harbor Supply Co.",
+            "currency": "EUR",
+            "default_low_stock_threshold": 0,
+            "over_receipt_tolerance_percent": "2.5",
+            "refuse_expired_goods": True,
+            "near_expiry_days": 14,
+        },
         headers=admin,
     )
     assert response.status_code == 200
@@ -46,6 +52,8 @@ async def test_an_admin_changes_a_subset_and_it_persists(client: httpx.AsyncClie
     assert body["currency"] == "EUR"
     assert body["default_low_stock_threshold"] == 0
     assert float(body["over_receipt_tolerance_percent"]) == 2.5
+    assert body["refuse_expired_goods"] is True
+    assert body["near_expiry_days"] == 14
     assert body["rate_limit"] == "100000/minute"  # untouched keys keep their values
     again = await client.put(SETTINGS, json={"refresh_token_days": 30}, headers=admin)
     assert again.status_code == 200
@@ -70,6 +78,11 @@ async def test_an_admin_changes_a_subset_and_it_persists(client: httpx.AsyncClie
         {"refresh_token_days": 0},
         {"over_receipt_tolerance_percent": "-1"},
         {"over_receipt_tolerance_percent": "1.234"},
+        {"refuse_expired_goods": "maybe"},
+        {"refuse_expired_goods": 1},
+        {"refuse_expired_goods": None},
+        {"near_expiry_days": -1},
+        {"near_expiry_days": 5000},
         {"company_name": ""},
         {"company_name": "c" * 201},
         {"company_name": None},

@@ -13,7 +13,7 @@ from fllc_server.kit.changes import record_change
 from fllc_server.kit.errors import Conflict
 from fllc_server.kit.schemas import RequestSchema
 from fllc_server.models import Change, SettingRow, utcnow
-from fllc_server.sync import kinds
+from fllc_server.sync.kinds import CommandKind
 from fllc_server.sync.service import settled
 from sqlalchemy import select
 
@@ -156,7 +156,6 @@ class _Probe(RequestSchema):
 async def _change_then_refuse(session, state, actor, payload, base_version, *, op_id):
     await record_change(
         session,
-        state,
         entity_type="product",
         entity_id=payload.product_id,
         event_type="stock.changed",
@@ -166,12 +165,12 @@ async def _change_then_refuse(session, state, actor, payload, base_version, *, o
 
 
 @pytest.fixture
-def refusing_kind():
-    kinds.register_kind(
-        "test.refuse", permission=Permission.STOCK_INTAKE, schema=_Probe, handler=_change_then_refuse
+def refusing_kind(app):
+    """A kind of this test's app alone (another app never sees it)."""
+    app.state.fllc.command_kinds.register(
+        CommandKind("test.refuse", Permission.STOCK_INTAKE, _Probe, _change_then_refuse)
     )
-    yield "test.refuse"
-    kinds._KINDS.pop("test.refuse", None)
+    return "test.refuse"
 
 
 async def test_a_refused_op_leaves_no_change_and_sends_no_event(

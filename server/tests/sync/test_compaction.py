@@ -16,7 +16,6 @@ from fastapi import FastAPI
 from fllc_server.models import Change, utcnow
 from fllc_server.sync.repository import SNAPSHOT, ChangeLogRepository
 from fllc_server.sync.service import GAP_SETTLE, SyncService, settled
-from fllc_server.sync.shapes import load_shapes
 from sqlalchemy import func, select, update
 
 Headers = dict[str, str]
@@ -27,8 +26,9 @@ async def _pull(client: httpx.AsyncClient, headers: Headers, since: int, limit: 
     return await client.get("/api/v1/sync/changes", params={"since": since, "limit": limit}, headers=headers)
 
 
-async def _pull_all(client: httpx.AsyncClient, headers: Headers, since: int,
-                    limit: int = 3) -> tuple[list[dict[str, Any]], int]:
+async def _pull_all(
+    client: httpx.AsyncClient, headers: Headers, since: int, limit: int = 3
+) -> tuple[list[dict[str, Any]], int]:
     changes: list[dict[str, Any]] = []
     while True:
         answer = await _pull(client, headers, since, limit)
@@ -80,7 +80,7 @@ async def _live(app: FastAPI) -> dict[Entity, Any]:
             if hasattr(model, "deleted_at"):
                 query = query.where(model.deleted_at.is_(None))
             ids = list(await session.scalars(query))
-            shapes = await load_shapes(session, app.state.fllc, entity_type, ids)
+            shapes = await app.state.fllc.shapes.load(session, app.state.fllc, entity_type, ids)
             state.update({(entity_type, entity_id): shape for entity_id, shape in shapes.items()})
     return state
 
@@ -88,7 +88,8 @@ async def _live(app: FastAPI) -> dict[Entity, Any]:
 async def _log(app: FastAPI) -> list[tuple[int, str, int, str]]:
     async with app.state.fllc.db.sessions() as session:
         rows = await session.execute(
-            select(Change.seq, Change.entity_type, Change.entity_id, Change.action).order_by(Change.seq))
+            select(Change.seq, Change.entity_type, Change.entity_id, Change.action).order_by(Change.seq)
+        )
         return [(int(s), t, int(i), a) for s, t, i, a in rows.all()]
 
 
@@ -113,8 +114,11 @@ class Catalog:
         return await self.create("products", {"sku": sku, "name": name, "price": "1.00"})
 
     async def rename(self, product: dict[str, Any], name: str) -> dict[str, Any]:
-        answer = await self.client.patch(f"/api/v1/products/{product['id']}", headers=self.headers,
-                                         json={"name": name, "version": product["version"]})
+        answer = await self.client.patch(
+            f"/api/v1/products/{product['id']}",
+            headers=self.headers,
+            json={"name": name, "version": product["version"]},
+        )
         assert answer.status_code == 200, answer.text
         renamed: dict[str, Any] = answer.json()
         return renamed
@@ -125,8 +129,10 @@ class Catalog:
 
     async def intake(self, product: dict[str, Any], quantity: int, location: dict[str, Any]) -> None:
         answer = await self.client.post(
-            "/api/v1/stock/intake", headers={**self.headers, "Idempotency-Key": str(uuid.uuid4())},
-            json={"product_id": product["id"], "quantity": quantity, "location_id": location["id"]})
+            "/api/v1/stock/intake",
+            headers={**self.headers, "Idempotency-Key": str(uuid.uuid4())},
+            json={"product_id": product["id"], "quantity": quantity, "location_id": location["id"]},
+        )
         assert answer.status_code in (200, 201), answer.text
 
 
@@ -146,7 +152,9 @@ async def _history(catalog: Catalog) -> dict[str, Any]:
 
 
 async def test_a_pull_from_zero_after_compaction_is_exactly_the_newest_state_of_every_live_entity(
-    app: FastAPI, client: httpx.AsyncClient, auth_headers: Any,
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    auth_headers: Any,
 ) -> None:
     admin = await auth_headers("admin")
     catalog = Catalog(client, admin)
@@ -176,7 +184,9 @@ async def test_a_pull_from_zero_after_compaction_is_exactly_the_newest_state_of_
 
 
 async def test_a_cursor_inside_the_compacted_range_misses_nothing_current(
-    app: FastAPI, client: httpx.AsyncClient, auth_headers: Any,
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    auth_headers: Any,
 ) -> None:
     admin = await auth_headers("admin")
     catalog = Catalog(client, admin)
@@ -202,7 +212,9 @@ async def test_a_cursor_inside_the_compacted_range_misses_nothing_current(
 
 
 async def test_a_tombstone_reaches_a_cursor_that_saw_its_entity_until_it_expires(
-    app: FastAPI, client: httpx.AsyncClient, auth_headers: Any,
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    auth_headers: Any,
 ) -> None:
     admin = await auth_headers("admin")
     catalog = Catalog(client, admin)
@@ -261,7 +273,9 @@ def test_compaction_gaps_do_not_hold_back_young_changes() -> None:
 
 
 async def test_young_changes_are_not_compacted(
-    app: FastAPI, client: httpx.AsyncClient, auth_headers: Any,
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    auth_headers: Any,
 ) -> None:
     admin = await auth_headers("admin")
     catalog = Catalog(client, admin)
@@ -274,7 +288,9 @@ async def test_young_changes_are_not_compacted(
 
 
 async def test_after_a_new_era_compaction_keeps_zero_whole_and_older_cursors_gone(
-    app: FastAPI, client: httpx.AsyncClient, auth_headers: Any,
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    auth_headers: Any,
 ) -> None:
     admin = await auth_headers("admin")
     catalog = Catalog(client, admin)
@@ -304,7 +320,9 @@ async def test_after_a_new_era_compaction_keeps_zero_whole_and_older_cursors_gon
 
 
 async def test_a_jump_in_the_seqs_does_not_stall_compaction(
-    app: FastAPI, client: httpx.AsyncClient, auth_headers: Any,
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    auth_headers: Any,
 ) -> None:
     """A log whose seqs start far past the mark (a log emptied by hand; MySQL keeps its counter)."""
     async with app.state.fllc.db.transaction() as session:

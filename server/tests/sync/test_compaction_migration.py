@@ -18,8 +18,12 @@ async def _sql(url: str, *statements: str) -> list[Any]:
     engine = create_async_engine(url)
     try:
         async with engine.begin() as connection:
-            return [(await connection.execute(text(s))).all() if s.startswith("SELECT") else
-                    await connection.execute(text(s)) for s in statements]
+            return [
+                (await connection.execute(text(s))).all()
+                if s.startswith("SELECT")
+                else await connection.execute(text(s))
+                for s in statements
+            ]
     finally:
         await engine.dispose()
 
@@ -29,8 +33,11 @@ async def test_a_log_cut_by_the_old_pruning_is_made_whole(scratch_url: str) -> N
     key = "`key`" if "mysql" in scratch_url else "key"
     await _sql(
         scratch_url,
-        *(f"INSERT INTO locations (id, code, name, kind, created_at, updated_at, version) "
-          f"VALUES ({n}, 'L{n}', 'Loc {n}', 'bin', '{NOW}', '{NOW}', 1)" for n in (1, 2, 3, 4)),
+        *(
+            f"INSERT INTO locations (id, code, name, kind, created_at, updated_at, version) "
+            f"VALUES ({n}, 'L{n}', 'Loc {n}', 'bin', '{NOW}', '{NOW}', 1)"
+            for n in (1, 2, 3, 4)
+        ),
         f"UPDATE locations SET deleted_at = '{NOW}' WHERE id = 4",  # deleted: its tombstone was cut
         f"INSERT INTO change_log (seq, entity_type, entity_id, action, created_at) VALUES "
         f"(7, 'location', 3, 'upsert', '{NOW}'), (8, 'location', 9, 'delete', '{NOW}')",
@@ -45,8 +52,10 @@ async def test_a_log_cut_by_the_old_pruning_is_made_whole(scratch_url: str) -> N
         f"SELECT {key}, value FROM settings ORDER BY {key}",
     )
     assert [tuple(row) for row in log] == [
-        (7, "location", 3, "upsert"), (8, "location", 9, "delete"),
-        (9, "location", 1, "upsert"), (10, "location", 2, "upsert"),
+        (7, "location", 3, "upsert"),
+        (8, "location", 9, "delete"),
+        (9, "location", 1, "upsert"),
+        (10, "location", 2, "upsert"),
     ]
     assert {k: int(v) for k, v in marks} == {"sync.change_log_compacted": 6, "sync.change_log_floor": 6}
 

@@ -532,31 +532,31 @@ async def test_a_run_announces_each_product_once_with_its_final_quantity(
             ops.intake(warehouse.widget, 3),
         )
         assert _statuses(response) == ["applied"] * 3
-        events = await _stock_events(queue, 2)
+        async with app.state.fllc.db.sessions() as session:
+            newest = await session.scalar(
+                select(func.max(Change.seq)).where(Change.entity_id == warehouse.widget)
+            )
+        # A marker push after it: its event comes after any the first push could still send.
+        assert _statuses(await push(staff, ops.intake(warehouse.widget, 1))) == ["applied"]
+        events = await _stock_events_before(queue, marker=(warehouse.widget, 5))
 
     assert len(events) == 2  # one per product, not one per movement
     by_product = {e["data"]["product_id"]: e for e in events}
     assert by_product[warehouse.widget]["data"]["quantity_on_hand"] == 4
     assert by_product[warehouse.widget]["data"]["delta"] == 4
     assert by_product[warehouse.gadget]["data"]["quantity_on_hand"] == 2
-    async with app.state.fllc.db.sessions() as session:
-        newest = await session.scalar(
-            select(func.max(Change.seq)).where(Change.entity_id == warehouse.widget)
-        )
     assert by_product[warehouse.widget]["seq"] == newest
 
 
-async def _stock_events(queue: asyncio.Queue[str], count: int) -> list[dict]:
-    """The first `count` stock.changed events, then whatever else arrives within a moment."""
+async def _stock_events_before(queue: asyncio.Queue[str], marker: tuple[int, int]) -> list[dict]:
+    """The stock.changed events that arrive before the marker's (product id, quantity on hand)."""
     events: list[dict] = []
     async with asyncio.timeout(10):
-        while len(events) < count:
+        while True:
             message = json.loads(await queue.get())
-            if message.get("type") == "stock.changed":
-                events.append(message)
-    await asyncio.sleep(0.1)
-    while not queue.empty():
-        message = json.loads(queue.get_nowait())
-        if message.get("type") == "stock.changed":
+            if message.get("type") != "stock.changed":
+                continue
+            data = message["data"]
+            if (data["product_id"], data["quantity_on_hand"]) == marker:
+                return events
             events.append(message)
-    return events

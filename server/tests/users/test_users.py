@@ -110,8 +110,13 @@ async def test_invalid_user_fields_are_400(client: httpx.AsyncClient, admin, fie
 
 @pytest.mark.parametrize(
     "extra",
-    [{"id": 1}, {"version": 3}, {"password_hash": "$argon2id$..."}, {"created_at": "2020-01-01T00:00:00Z"},
-     {"is_active": False}],
+    [
+        {"id": 1},
+        {"version": 3},
+        {"password_hash": "$argon2id$..."},
+        {"created_at": "2020-01-01T00:00:00Z"},
+        {"is_active": False},
+    ],
 )
 async def test_create_refuses_fields_a_client_may_not_set(client: httpx.AsyncClient, admin, extra) -> None:
     response = await _create(client, admin, **extra)
@@ -210,14 +215,16 @@ async def test_an_admin_can_step_down_once_another_admin_is_active(
 
 async def test_reset_password_replaces_the_old_one(client: httpx.AsyncClient, admin, make_user) -> None:
     user = await make_user("staff")
-    reset = await client.post(f"{USERS}/{user['id']}/password", json={"password": "brand-new-pass"},
-                              headers=admin)
+    reset = await client.post(
+        f"{USERS}/{user['id']}/password", json={"password": "brand-new-pass"}, headers=admin
+    )
     assert reset.status_code == 200
     assert "password" not in reset.text
     old = await client.post("/api/v1/auth/login", json={"username": user["username"], "password": PASSWORD})
     assert old.status_code == 401
-    new = await client.post("/api/v1/auth/login",
-                            json={"username": user["username"], "password": "brand-new-pass"})
+    new = await client.post(
+        "/api/v1/auth/login", json={"username": user["username"], "password": "brand-new-pass"}
+    )
     assert new.status_code == 200
     short = await client.post(f"{USERS}/{user['id']}/password", json={"password": "x"}, headers=admin)
     assert short.status_code == 400

@@ -6,6 +6,7 @@ from fllc_desktop.api.errors import (
     ConflictError,
     ForbiddenError,
     GoneError,
+    MfaRequiredError,
     NotFoundError,
     OfflineError,
     RateLimitedError,
@@ -14,7 +15,15 @@ from fllc_desktop.api.errors import (
     UnexpectedResponseError,
     ValidationError,
 )
-from fllc_desktop.api.models import AuthSession, Change, ChangeBatch, CurrentUser, OpAnswer, Page
+from fllc_desktop.api.models import (
+    AuthSession,
+    Change,
+    ChangeBatch,
+    CurrentUser,
+    MfaEnrolment,
+    OpAnswer,
+    Page,
+)
 
 __all__ = [
     "ApiClient",
@@ -26,6 +35,8 @@ __all__ = [
     "CurrentUser",
     "ForbiddenError",
     "GoneError",
+    "MfaEnrolment",
+    "MfaRequiredError",
     "NotFoundError",
     "OfflineError",
     "OpAnswer",

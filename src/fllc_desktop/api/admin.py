@@ -35,6 +35,10 @@ class UsersApi:
         """Set a new password; the server ends the user's sessions."""
         return dict(self._connection.call("POST", f"{USERS}/{user_id}/password", json={"password": password}))
 
+    def reset_mfa(self, user_id: int) -> JsonObject:
+        """Turn off the user's two-step sign-in (audited); their sessions end."""
+        return dict(self._connection.call("POST", f"{USERS}/{user_id}/mfa/reset"))
+
 
 class SettingsApi:
     def __init__(self, connection: ServerConnection) -> None:

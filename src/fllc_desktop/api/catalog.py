@@ -78,8 +78,11 @@ class CollectionApi:
     def create(self, fields: JsonObject) -> JsonObject:
         return dict(self._connection.call("POST", self.path, json=fields))
 
-    def update(self, entity_id: int, changes: JsonObject) -> JsonObject:
-        return dict(self._connection.call("PATCH", f"{self.path}/{entity_id}", json=changes))
+    def update(self, entity_id: int, changes: JsonObject, *, version: int | None = None) -> JsonObject:
+        """A partial edit; with ``version`` (the one the user saw) a newer one on the server raises
+        ``ConflictError`` instead of being overwritten."""
+        body = changes if version is None else {**changes, "version": version}
+        return dict(self._connection.call("PATCH", f"{self.path}/{entity_id}", json=body))
 
     def delete(self, entity_id: int) -> None:
         self._connection.call("DELETE", f"{self.path}/{entity_id}")

@@ -11,7 +11,12 @@ from fllc_desktop.api.admin import SettingsApi, UsersApi
 from fllc_desktop.api.auth import AuthApi
 from fllc_desktop.api.catalog import CollectionApi, ProductsApi
 from fllc_desktop.api.connection import DEFAULT_TIMEOUT, ServerConnection
-from fllc_desktop.api.purchasing import PurchaseOrdersApi
+from fllc_desktop.api.dashboard import AuditApi, DashboardApi, DevicesApi
+from fllc_desktop.api.integrations import IntegrationsApi
+from fllc_desktop.api.labels import LabelsApi
+from fllc_desktop.api.purchasing import EdiPartnersApi, PurchaseOrdersApi
+from fllc_desktop.api.reports import ReportsApi
+from fllc_desktop.api.sales import CustomersApi, OrdersApi
 from fllc_desktop.api.stock import CommandSender, StockApi
 from fllc_desktop.api.sync import SyncApi
 from fllc_desktop.api.tokens import RefreshTokenVault, TokenStore
@@ -42,8 +47,17 @@ class ApiClient:
         self.stock = StockApi(self.connection)
         self.commands = CommandSender(self.connection)
         self.purchase_orders = PurchaseOrdersApi(self.connection)
+        self.edi_partners = EdiPartnersApi(self.connection)
+        self.customers = CustomersApi(self.connection)
+        self.orders = OrdersApi(self.connection)
         self.users = UsersApi(self.connection)
         self.settings = SettingsApi(self.connection)
+        self.labels = LabelsApi(self.connection)
+        self.dashboard = DashboardApi(self.connection)
+        self.audit = AuditApi(self.connection)
+        self.devices = DevicesApi(self.connection)
+        self.integrations = IntegrationsApi(self.connection)
+        self.reports = ReportsApi(self.connection)
         self.sync = SyncApi(self.connection)
 
     @classmethod

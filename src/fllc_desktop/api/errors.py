@@ -53,6 +53,20 @@ class UnauthorizedError(ApiError):
     title = "Please sign in again"
 
 
+class MfaRequiredError(ApiError):
+    """The password was right; the account needs its second factor: ask for a code and call
+    ``client.auth.verify_mfa(challenge_token, ...)``."""
+
+    title = "Enter your sign-in code"
+
+    def __init__(self, challenge_token: str, expires_in: int) -> None:
+        super().__init__(
+            "Enter the 6-digit code from your authenticator app.", status=200, code="mfa_required"
+        )
+        self.challenge_token = challenge_token
+        self.expires_in = expires_in
+
+
 class ForbiddenError(ApiError):
     title = "Not allowed for your role"
 

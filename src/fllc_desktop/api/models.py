@@ -44,6 +44,7 @@ class AuthSession:
     refresh_token: str
     expires_in: int
     user: CurrentUser
+    mfa_enrollment_required: bool = False  # the role requires two-step sign-in: set it up now
 
     @classmethod
     def from_wire(cls, wire: Mapping[str, Any]) -> AuthSession:
@@ -53,6 +54,7 @@ class AuthSession:
                 refresh_token=str(wire["refresh_token"]),
                 expires_in=int(wire.get("expires_in") or 0),
                 user=CurrentUser.from_wire(wire["user"]),
+                mfa_enrollment_required=wire.get("mfa_enrollment_required") is True,
             )
         except (KeyError, TypeError) as exc:
             raise UnexpectedResponseError(f"login answer without {exc}") from exc
@@ -81,6 +83,23 @@ class Page:
             total=int(meta.get("total", len(items))),
             pages=int(meta.get("pages", 1)),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceReport:
+    """What a push says about its device (the admins' Devices view): app version, ops it still
+    holds besides the batch, ops waiting for a person."""
+
+    app_version: str
+    pending: int = 0
+    needs_attention: int = 0
+
+    def to_wire(self) -> JsonObject:
+        return {
+            "app_version": self.app_version,
+            "pending": self.pending,
+            "needs_attention": self.needs_attention,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,3 +184,25 @@ def _has_more(wire: JsonObject, changes: list[Change], limit: int) -> bool:
     if isinstance(wire.get("has_more"), bool):
         return bool(wire["has_more"])
     return len(changes) >= limit
+
+
+@dataclass(frozen=True, slots=True)
+class MfaEnrolment:
+    """A new TOTP secret to put into an authenticator: as text, URI and QR code (PNG bytes)."""
+
+    secret: str
+    otpauth_uri: str
+    qr_png: bytes
+
+    @classmethod
+    def from_wire(cls, wire: Mapping[str, Any]) -> MfaEnrolment:
+        import base64
+
+        try:
+            return cls(
+                secret=str(wire["secret"]),
+                otpauth_uri=str(wire["otpauth_uri"]),
+                qr_png=base64.b64decode(str(wire["qr_png_base64"])),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UnexpectedResponseError(f"MFA set-up answer without {exc}") from exc

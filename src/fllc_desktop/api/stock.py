@@ -71,6 +71,12 @@ class CommandSender:
             changes = {k: v for k, v in payload.items() if k != "product_id"}
             body = {**changes, "version": command.base_version}
             return "PATCH", f"{PRODUCTS}/{payload['product_id']}", body
+        if command.kind is CommandKind.ORDER_PICK:
+            body = {k: v for k, v in payload.items() if k != "order_id"}
+            return "POST", f"/api/v1/orders/{payload['order_id']}/pick", body
+        if command.kind is CommandKind.ORDER_FULFIL:
+            body = {k: v for k, v in payload.items() if k != "order_id"}
+            return "POST", f"/api/v1/orders/{payload['order_id']}/fulfilment", body
         if command.kind is CommandKind.PO_RECEIVE:
             return "POST", f"{PURCHASE_ORDERS}/{payload['purchase_order_id']}/receive", payload
         return "POST", f"{STOCK}/{_STOCK_PATHS[command.kind]}", payload

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from fllc_desktop.api.connection import ServerConnection
 from fllc_desktop.api.errors import UnexpectedResponseError
-from fllc_desktop.api.models import ChangeBatch, OpAnswer
+from fllc_desktop.api.models import ChangeBatch, DeviceReport, OpAnswer
 from fllc_desktop.domain.commands import Command
 
 PUSH = "/api/v1/sync/push"
@@ -17,9 +17,14 @@ class SyncApi:
     def __init__(self, connection: ServerConnection) -> None:
         self._connection = connection
 
-    def push(self, device_id: str, ops: Sequence[Command]) -> list[OpAnswer]:
-        """One answer per op the server looked at; an op without an answer stays pending."""
-        body = {"device_id": device_id, "ops": [op.to_wire() for op in ops]}
+    def push(
+        self, device_id: str, ops: Sequence[Command], *, device: DeviceReport | None = None
+    ) -> list[OpAnswer]:
+        """One answer per op the server looked at; an op without an answer stays pending.
+        ``device``: what the device says about itself (its app version and counts)."""
+        body: dict[str, object] = {"device_id": device_id, "ops": [op.to_wire() for op in ops]}
+        if device is not None:
+            body["device"] = device.to_wire()
         # A fresh Idempotency-Key per attempt: ops are made idempotent by their op_id, and a
         # retried op (say after its author's role was restored) must not get a cached old answer.
         answer = self._connection.call("POST", PUSH, json=body)
@@ -36,4 +41,3 @@ class SyncApi:
         params = {"since": since if since is not None else 0, "limit": limit}
         answer = self._connection.call("GET", CHANGES, params=params)
         return ChangeBatch.from_wire(answer, since=since, limit=limit)
-

@@ -24,6 +24,7 @@ import keyring.errors
 log = logging.getLogger(__name__)
 
 SERVICE_PREFIX = "fllc-warehouse"
+DEVICE_SUFFIX = "#device"  # the keyring entry of a user's device token beside their refresh token
 _REFUSED_BACKEND_MODULES = ("keyrings.alt", "keyring.backends.fail", "keyring.backends.null")
 
 MEMORY_ONLY_NOTICE = (
@@ -69,6 +70,14 @@ class RefreshTokenVault:
         with self._lock:
             stored = self._with_keyring(lambda kr: kr.get_password(self.service, username))
             return stored if isinstance(stored, str) else self._memory.get(username)
+
+    def save_device(self, username: str, device_token: str) -> None:
+        """This device's sign-in token for the user (kept across sign-outs: it is what lets the
+        user past the server's throttle when someone else is guessing their password)."""
+        self.save(username + DEVICE_SUFFIX, device_token)
+
+    def load_device(self, username: str) -> str | None:
+        return self.load(username + DEVICE_SUFFIX)
 
     def forget(self, username: str) -> None:
         with self._lock:

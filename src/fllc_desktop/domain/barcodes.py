@@ -51,7 +51,7 @@ DEFAULT_GS_SUBSTITUTES: tuple[str, ...] = (
 _GS1_CSET82 = frozenset("!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
 _SKU_LIKE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._\-/#:+]{0,63}")
 _GTIN_LENGTHS = frozenset({8, 12, 13, 14})
-_LOOKS_LIKE_GS1 = re.compile(r"^(?:0[12]\d{14}|00\d{18}).+")
+_LOOKS_LIKE_GS1 = re.compile(r"^(?:0[12]\d{14}.+|00\d{18}.*)$")  # a bare (00) SSCC too
 _TRAILING_DATE_AI = re.compile(r"(1[1-7])\d\d(0[1-9]|1[0-2])\d\d$")
 # GS1 prefixes of restricted circulation numbers (in-store and variable-measure codes).
 _RCN13_PREFIXES = ("02", "04", "2")
@@ -91,6 +91,11 @@ class ScanResult:
     symbology: str | None = None
     error: DecodeError | None = None
     warnings: tuple[str, ...] = field(default=())
+    sscc: str | None = None
+    """A shipping container's SSCC-18 (GS1 AI 00): a supplier's carton label."""
+    read_gtin: str | None = None
+    """The GTIN's digits as the label has them (a GTIN-14 keeps its leading zero); ``gtin`` is the
+    normalised form the catalog stores."""
 
     @property
     def ok(self) -> bool:
@@ -100,6 +105,11 @@ class ScanResult:
     def lookup_key(self) -> str | None:
         """The barcode (normalised GTIN) or the SKU-like text to look up; None for an invalid scan."""
         return self.gtin if self.gtin is not None else self.text
+
+    @property
+    def shown_code(self) -> str:
+        """The code as read, for a person: the label's GTIN digits, the text, or the raw scan."""
+        return self.read_gtin or self.lookup_key or self.raw.strip()
 
 
 # ----------------------------------------------------------------------------------- check digits
@@ -274,33 +284,33 @@ def _decode_with_symbology(raw: str, code: str, substitutes: tuple[str, ...]) ->
 
 def _decode_symbology_gtin(raw: str, body: str, symbology: str) -> ScanResult:
     if symbology in ("]E0", "]E3") and len(body) == 8:
-        return _gtin_result(raw, normalize_gtin(body, upc_e=True), symbology)
+        return _gtin_result(raw, normalize_gtin(body, upc_e=True), symbology, body)
     if symbology == "]E3" and len(body) in (15, 18):  # EAN-13 plus a 2- or 5-digit add-on
         body = body[:13]
     if not body.isdigit() or len(body) not in _GTIN_LENGTHS:
         raise DecodeError(
             "bad_length", f"The scanner reported an EAN/UPC barcode but sent {body!r}. Scan it again."
         )
-    return _gtin_result(raw, normalize_gtin(body), symbology)
+    return _gtin_result(raw, normalize_gtin(body), symbology, body)
 
 
 def _decode_plain_gtin(raw: str, code: str, symbology: str | None) -> ScanResult:
     if len(code) != 8:
-        return _gtin_result(raw, normalize_gtin(code), symbology)
+        return _gtin_result(raw, normalize_gtin(code), symbology, code)
     try:
-        return _gtin_result(raw, normalize_gtin(code), symbology)
+        return _gtin_result(raw, normalize_gtin(code), symbology, code)
     except DecodeError as ean8_error:
         if code[0] not in "01":
             raise
         try:  # without a symbology identifier, 8 digits may also be a UPC-E
-            return _gtin_result(raw, normalize_gtin(code, upc_e=True), symbology)
+            return _gtin_result(raw, normalize_gtin(code, upc_e=True), symbology, code)
         except DecodeError:
             raise ean8_error from None
 
 
-def _gtin_result(raw: str, gtin: str, symbology: str | None) -> ScanResult:
+def _gtin_result(raw: str, gtin: str, symbology: str | None, read: str) -> ScanResult:
     kind = ScanKind.INTERNAL if is_restricted_circulation(gtin) else ScanKind.GTIN
-    return ScanResult(raw=raw, kind=kind, gtin=gtin, symbology=symbology)
+    return ScanResult(raw=raw, kind=kind, gtin=gtin, symbology=symbology, read_gtin=read)
 
 
 def _decode_text(raw: str, text: str, symbology: str | None) -> ScanResult:
@@ -346,6 +356,9 @@ def _gs1_result(
 ) -> ScanResult:
     gtin_element = elements.get(ai="01") or elements.get(ai="02")
     gtin = normalize_gtin(gtin_element.value) if gtin_element else None
+    sscc = _value(elements, "00")
+    if sscc is not None:
+        _require_check_digit(sscc, "The carton label (SSCC)", gs1_check_digit(sscc[:-1]))
     expiry_element = elements.get(ai="17")
     count_element = elements.get(ai="30") or elements.get(ai="37")
     return ScanResult(
@@ -355,9 +368,11 @@ def _gs1_result(
         lot=_value(elements, "10"),
         expiry=expiry_element.date if expiry_element else None,
         serial=_value(elements, "21"),
+        sscc=sscc,
         count=int(count_element.value) if count_element else None,
         symbology=symbology,
         warnings=warnings,
+        read_gtin=gtin_element.value if gtin_element else None,
     )
 
 

@@ -33,6 +33,8 @@ class CommandKind(StrEnum):
     STOCK_TRANSFER = "stock.transfer"
     PRODUCT_UPDATE = "product.update"
     PO_RECEIVE = "po.receive"
+    ORDER_PICK = "order.pick"
+    ORDER_FULFIL = "order.fulfil"
 
 
 REQUIRED_PERMISSION: dict[CommandKind, Permission] = {
@@ -42,6 +44,8 @@ REQUIRED_PERMISSION: dict[CommandKind, Permission] = {
     CommandKind.STOCK_TRANSFER: Permission.STOCK_INTAKE,
     CommandKind.PRODUCT_UPDATE: Permission.PRODUCTS_MODIFY,
     CommandKind.PO_RECEIVE: Permission.STOCK_INTAKE,
+    CommandKind.ORDER_PICK: Permission.STOCK_INTAKE,
+    CommandKind.ORDER_FULFIL: Permission.STOCK_INTAKE,
 }
 
 _PRODUCT_KEYS = ("product_id", "sku", "barcode")
@@ -108,14 +112,14 @@ class StockDelta:
 
 
 def stock_delta(kind: CommandKind, payload: Mapping[str, Any]) -> StockDelta | None:
-    """Intake adds, an adjustment adds its signed quantity; a transfer nets to zero; a count's
+    """Intake adds, an adjustment adds its signed delta; a transfer nets to zero; a count's
     difference is only known to the server. Ops that name their product only by sku or barcode
     contribute nothing (the scan screens resolve the product before enqueueing)."""
     if kind not in (CommandKind.STOCK_INTAKE, CommandKind.STOCK_ADJUST, CommandKind.PO_RECEIVE):
         return None
     product_id = payload.get("product_id")
-    quantity = payload.get("quantity")
-    if not isinstance(product_id, int) or not isinstance(quantity, int):
+    quantity = payload.get("delta" if kind is CommandKind.STOCK_ADJUST else "quantity")
+    if not isinstance(product_id, int) or not isinstance(quantity, int) or isinstance(quantity, bool):
         return None
     return StockDelta(product_id, quantity)
 
@@ -124,10 +128,20 @@ def check_payload(kind: CommandKind, payload: Mapping[str, Any], base_version: i
     _check_json(payload)
     if kind is CommandKind.STOCK_INTAKE:
         _check_intake(payload)
-    elif kind is CommandKind.STOCK_ADJUST:
-        _check_whole_number(payload, "quantity", allow_negative=True)
+    elif kind is CommandKind.STOCK_ADJUST:  # the server's StockAdjustmentIn: a signed delta
+        _check_whole_number(payload, "delta", allow_negative=True)
+    elif kind is CommandKind.STOCK_TRANSFER:
+        _check_whole_number(payload, "quantity", allow_negative=False)
+        if payload.get("from_location_id") == payload.get("to_location_id"):
+            raise InvalidCommandError("a transfer moves stock between two different locations")
     elif kind is CommandKind.PRODUCT_UPDATE:
         _check_product_update(payload, base_version)
+    elif kind is CommandKind.ORDER_PICK:
+        _check_whole_number(payload, "quantity", allow_negative=False)
+        if not isinstance(payload.get("order_id"), int) or not isinstance(payload.get("item_id"), int):
+            raise InvalidCommandError("a pick names its order_id and item_id")
+    elif kind is CommandKind.ORDER_FULFIL and payload.get("status") not in ("picking", "packed", "shipped"):
+        raise InvalidCommandError("an order's fulfilment step is picking, packed or shipped")
 
 
 def _check_product_update(payload: Mapping[str, Any], base_version: int | None) -> None:

@@ -1,83 +1,106 @@
-"""Sheets of labels as PDF (reportlab), with the bars drawn as vectors so they print sharp."""
+"""Labels as PDF (reportlab): sheets for office printers or one label a page for a roll, drawn from
+the template in ``labels.template`` with the bars as vectors so they print sharp."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import BinaryIO
 
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from fllc_desktop.labels.product_label import ProductLabel
+from fllc_desktop.labels.template import DEFAULT_STOCK, STOCKS, Box, LabelStock, layout_for
+
+BOLD = "Helvetica-Bold"
+REGULAR = "Helvetica"
+FONT_EM = 0.72  # Helvetica's cap-to-descender height per point of font size
 
 
-@dataclass(frozen=True)
-class LabelSheet:
-    """A sheet of self-adhesive labels; the default is a common A4 3 x 8 (70 x 37 mm) sheet."""
-
-    page_size: tuple[float, float] = A4
-    columns: int = 3
-    rows: int = 8
-    label_width: float = 70 * mm
-    label_height: float = 37 * mm
-    left: float = 0.0
-    top: float = 0.5 * mm
-
-    @property
-    def per_page(self) -> int:
-        return self.columns * self.rows
-
-    def origin(self, index: int) -> tuple[float, float]:
-        """Lower-left corner of the label at ``index`` on its page."""
-        row, column = divmod(index % self.per_page, self.columns)
-        x = self.left + column * self.label_width
-        y = self.page_size[1] - self.top - (row + 1) * self.label_height
-        return x, y
-
-
-def write_labels_pdf(labels: Sequence[ProductLabel], out: BinaryIO, sheet: LabelSheet | None = None) -> None:
-    """Draw ``labels`` onto as many sheets as they need. Every barcode is checked before drawing."""
-    sheet = sheet or LabelSheet()
-    patterns = [label.bar_pattern() for label in labels]  # fail before writing anything
-    canvas = Canvas(out, pagesize=sheet.page_size, pageCompression=0)
+def write_labels_pdf(
+    labels: Sequence[ProductLabel],
+    out: BinaryIO,
+    stock: LabelStock | None = None,
+    *,
+    show_price: bool = True,
+) -> None:
+    """Draw ``labels`` (repeat a label for copies) onto as many pages as they need. Every barcode
+    is built before anything is written, so a bad one leaves ``out`` empty."""
+    stock = stock or STOCKS[DEFAULT_STOCK]
+    layout = layout_for(stock.label_width, stock.label_height)
+    patterns = [label.bar_pattern() for label in labels]
+    modules = [layout.module(len(pattern)) for pattern in patterns]  # too long: refused here too
+    canvas = Canvas(out, pagesize=(stock.page_width * mm, stock.page_height * mm), pageCompression=0)
     canvas.setTitle("FLLC Warehouse labels")
-    for index, (label, pattern) in enumerate(zip(labels, patterns, strict=True)):
-        if index and index % sheet.per_page == 0:
+    for index, label in enumerate(labels):
+        if index and index % stock.per_page == 0:
             canvas.showPage()
-        _draw_label(canvas, label, pattern, sheet, index)
+        left, top = stock.origin(index)
+        drawer = _LabelDrawer(canvas, stock, left, top)
+        drawer.text(label.name, layout.name, BOLD)
+        drawer.text(label.sku, layout.line, REGULAR)
+        if show_price and label.price is not None:
+            drawer.text(f"{label.price:.2f}", layout.line, BOLD, align="right")
+        drawer.bars(patterns[index], layout.bars, modules[index])
+        drawer.text(label.human_readable, layout.text, REGULAR, align="centre")
     canvas.showPage()
     canvas.save()
 
 
-def _draw_label(canvas: Canvas, label: ProductLabel, pattern: str, sheet: LabelSheet, index: int) -> None:
-    x, y = sheet.origin(index)
-    pad = 3 * mm
-    top = y + sheet.label_height - pad
-    canvas.setFont("Helvetica-Bold", 9)
-    canvas.drawString(x + pad, top - 9, _fit(canvas, label.name, sheet.label_width - 2 * pad, 9))
-    canvas.setFont("Helvetica", 8)
-    price = f"{label.price:.2f}" if label.price is not None else ""
-    canvas.drawString(x + pad, top - 19, label.sku)
-    canvas.drawRightString(x + sheet.label_width - pad, top - 19, price)
-    bars_height = sheet.label_height - 2 * pad - 19 - 12
-    _draw_bars(
-        canvas, pattern, x=x + pad, y=y + pad + 9, width=sheet.label_width - 2 * pad, height=bars_height
-    )
-    canvas.drawCentredString(x + sheet.label_width / 2, y + pad, label.human_readable)
+class _LabelDrawer:
+    """Draws template boxes (mm from the label's top-left) onto the page (points from bottom-left)."""
+
+    def __init__(self, canvas: Canvas, stock: LabelStock, left: float, top: float) -> None:
+        self.canvas = canvas
+        self.page_height = stock.page_height
+        self.left = left
+        self.top = top
+
+    def _x(self, x: float) -> float:
+        return float((self.left + x) * mm)
+
+    def _bottom(self, box: Box) -> float:
+        return float((self.page_height - self.top - box.y - box.height) * mm)
+
+    def text(self, text: str, box: Box, font: str, *, align: str = "left") -> None:
+        size = box.height * mm / FONT_EM
+        self.canvas.setFont(font, size)
+        baseline = self._bottom(box) + size * 0.21  # the descender below the baseline
+        text = _fit(self.canvas, text, font, size, box.width * mm)
+        if align == "right":
+            self.canvas.drawRightString(self._x(box.x + box.width), baseline, text)
+        elif align == "centre":
+            self.canvas.drawCentredString(self._x(box.x + box.width / 2), baseline, text)
+        else:
+            self.canvas.drawString(self._x(box.x), baseline, text)
+
+    def bars(self, pattern: str, box: Box, module: float) -> None:
+        start = box.x + (box.width - module * len(pattern)) / 2  # the quiet zones either side
+        bottom = self._bottom(box)
+        position = 0
+        for run in _runs(pattern):
+            if run[0] == "1":
+                self.canvas.rect(
+                    self._x(start + position * module), bottom, len(run) * module * mm, box.height * mm, 0, 1
+                )
+            position += len(run)
 
 
-def _draw_bars(canvas: Canvas, pattern: str, *, x: float, y: float, width: float, height: float) -> None:
-    module = min(width / len(pattern), 0.33 * mm)  # 0.33 mm is EAN-13 at 100 %
-    start = x + (width - module * len(pattern)) / 2
-    for position, bit in enumerate(pattern):
-        if bit == "1":
-            canvas.rect(start + position * module, y, module, height, stroke=0, fill=1)
+def _runs(pattern: str) -> list[str]:
+    """``"1101"`` → ``["11", "0", "1"]``: a wide bar is one rectangle, not touching thin ones."""
+    runs: list[str] = []
+    for bit in pattern:
+        if runs and runs[-1][0] == bit:
+            runs[-1] += bit
+        else:
+            runs.append(bit)
+    return runs
 
 
-def _fit(canvas: Canvas, text: str, width: float, size: float) -> str:
-    """``text`` shortened with an ellipsis until it fits ``width`` in bold at ``size`` points."""
-    while text and canvas.stringWidth(text, "Helvetica-Bold", size) > width:
-        text = text[:-2] + "…" if len(text) > 1 else ""
-    return text
+def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> str:
+    """``text`` shortened with an ellipsis until it fits ``width`` at ``size`` points."""
+    if canvas.stringWidth(text, font, size) <= width:
+        return text
+    while text and canvas.stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…" if text else ""

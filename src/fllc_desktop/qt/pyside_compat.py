@@ -1,4 +1,4 @@
-"""A workaround for reference-counting bugs of PySide6 6.12.0 on Python 3.11.
+"""A workaround for reference-counting bugs of PySide6 6.12 on Python 3.11.
 
 On Python 3.11 this PySide6 build drops references it never took: every call of a Qt method that
 returns nothing (``processEvents()``, ``setText()``, ``QTimer.singleShot()`` ...) drops one reference
@@ -7,6 +7,11 @@ singletons immortal, which hides the bugs; on 3.11 a long session (or test run, 
 in "Fatal Python error: none_dealloc" / "bool_dealloc". We give them the same kind of huge reference
 count once at start, the way 3.12 does. Reproduce: call ``QApplication.processEvents()`` or emit a
 signal 100,000 times in a loop on Python 3.11 with PySide6 6.12.0.
+
+pyproject.toml pins PySide6 to ``AFFECTED`` on Python 3.11, and
+``tests/desktop_core/test_pyside_compat.py`` measures the leak: it fails loudly on the first PySide6
+release that no longer drops references, so that this module is removed and the pin widened rather
+than kept out of habit.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from __future__ import annotations
 import ctypes
 import sys
 
+AFFECTED = ((6, 12), (6, 13))
+"""PySide6 releases known to drop references on Python 3.11: from 6.12 up to, not including, 6.13."""
 _RESERVE = 1 << 40  # 10^12 calls before anything could go wrong; far beyond any session
 _SINGLETONS = (None, True, False)
 

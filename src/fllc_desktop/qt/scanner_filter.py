@@ -1,15 +1,23 @@
 """The application-wide keyboard-wedge filter: scans go to the scan target, typing goes to the field.
 
 Installed on the QApplication, :class:`ScannerEventFilter` sees every key press sent to a widget,
-timestamps it with its (injectable) clock and feeds it to a :class:`WedgeDetector`. Every character
-key is held back until the detector knows what it is:
+places it in time by the window system's timestamp (``QKeyEvent.timestamp()``, see
+``scanning.key_times``; the injectable clock gives the receive time, used only when the stamp is
+missing or goes backwards) and feeds it to a :class:`WedgeDetector`. Every character key is held
+back until the detector knows what it is:
 
 * part of a scan — swallowed; the code is emitted by ``sig_scanned`` to whatever screen is the scan
   target, wherever the focus is;
-* typing — replayed, in order, to the widget it was sent to, so a person's typing still works.
+* typing — replayed, in order, to the widget it was sent to, so a person's typing still works;
+* part of a scan that was cut off — swallowed; what was read goes out by ``sig_scan_fragment`` so
+  the screen says "scan it again" (never typed into a field, never booked as another code).
 
-Held keys are released as typing when no key follows within the detector's gap (a single-shot
-timer), or at once when a key with no text (arrows, Backspace, shortcuts) arrives.
+Held keys are released when no key follows within the detector's gap (a single-shot timer), or at
+once when a key with no text (arrows, Backspace, shortcuts) arrives. Keys pressed while the GUI
+thread was busy are still waiting in the window system's queue when the thread wakes up, possibly
+behind that overdue timer: a timer that fires late by more than ``STALL_SLACK_MS`` therefore waits
+one more gap before it releases anything, so the queued keys are delivered (with their original
+stamps) first.
 
 Scans go to the scan target only while nothing covers it. Under a modal dialog or a popup:
 
@@ -18,10 +26,6 @@ Scans go to the scan target only while nothing covers it. Under a modal dialog o
 * elsewhere (a question with buttons has the focus) a scan is still recognised — so its Enter does
   not answer the question — and is queued for the screen, which gets it when the dialog has closed;
   a person's keys are replayed to the dialog as usual.
-
-Limitation: timestamps are taken when Qt delivers the event. If the GUI thread stalls for longer
-than the gap in the middle of a scan, the release timer may fire before the rest of the scan is
-delivered and let the first characters through.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fllc_desktop.scanning.key_times import KeyTimes
 from fllc_desktop.scanning.wedge import ENTER, TAB, Keystroke, Verdict, WedgeDetector, WedgeSettings
 
 _MODIFIER_KEYS = frozenset(
@@ -59,7 +64,11 @@ _MODIFIER_KEYS = frozenset(
 )
 _TERMINATOR_KEYS = {Qt.Key.Key_Return: ENTER, Qt.Key.Key_Enter: ENTER, Qt.Key.Key_Tab: TAB}
 _GROUP_SEPARATOR = "\x1d"
+_LINE_FEED = "\n"
 _QUEUE_CHECK_MS = 50  # how often queued scans look whether the dialog over the screen has closed
+STALL_SLACK_MS = 15.0
+"""A release timer later than this was held up by a busy GUI thread; keys may still be queued."""
+_MAX_STALL_WAITS = 20  # a GUI thread that never catches up still gets typed keys out, late
 
 
 @dataclass(frozen=True)
@@ -98,22 +107,30 @@ class ScannerEventFilter(QObject):
     """A complete scan, for the active scan target."""
     sig_scan_without_target = Signal(str)
     """A scan arrived while no screen takes scans (the UI can say "open a scan screen")."""
+    sig_scan_fragment = Signal(str)
+    """What was read of a scan that was cut off; nothing was typed or booked from it."""
 
     def __init__(
         self,
         settings: WedgeSettings | None = None,
         clock: Callable[[], float] = time.monotonic,
         parent: QObject | None = None,
+        *,
+        stall_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(parent)
         self._clock = clock
+        self._stall_clock = stall_clock
+        self._times = KeyTimes()
         self._detector = WedgeDetector(settings)
         self._target: Callable[[str], None] | None = None
         self._replaying = False
         self._release_timer = QTimer(self)
         self._release_timer.setSingleShot(True)
-        self._release_timer.setInterval(math.ceil(self._detector.settings.max_gap_ms) + 1)
-        self._release_timer.timeout.connect(self.release_pending_keys)
+        self._release_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._release_timer.timeout.connect(self.on_release_timer_timeout)
+        self._timer_started_at = 0.0
+        self._stall_waits = 0
         self._queued: list[str] = []  # scans made while a dialog covered the screen
         self._queue_timer = QTimer(self)
         self._queue_timer.setInterval(_QUEUE_CHECK_MS)
@@ -127,7 +144,8 @@ class ScannerEventFilter(QObject):
         app.installEventFilter(self)
 
     def uninstall(self, app: QCoreApplication) -> None:
-        self.release_pending_keys()
+        self._release_timer.stop()
+        self._replay(self._detector.release_pending())
         app.removeEventFilter(self)
 
     def set_scan_target(self, target: Callable[[str], None] | None) -> None:
@@ -152,9 +170,17 @@ class ScannerEventFilter(QObject):
             self._deliver(code)
 
     def release_pending_keys(self) -> None:
-        """No key followed in time: the held keys were typed by a person; deliver them."""
+        """No key followed in time: deliver the held keys (typing), or report them (a cut-off scan)."""
         self._release_timer.stop()
-        self._replay(self._detector.release_pending())
+        self._apply(self._detector.idle())
+
+    def on_release_timer_timeout(self) -> None:
+        late_ms = (self._stall_clock() - self._timer_started_at) * 1000 - self._release_timer.interval()
+        if late_ms > STALL_SLACK_MS and self._stall_waits < _MAX_STALL_WAITS:
+            self._stall_waits += 1  # the GUI thread was busy: let the keys queued meanwhile come first
+            self._start_release_timer()
+            return
+        self.release_pending_keys()
 
     # ------------------------------------------------------------------------------- filtering
 
@@ -176,15 +202,19 @@ class ScannerEventFilter(QObject):
             verdict = self._detector.feed_other_key()
         else:
             held = _HeldKey(receiver, event.key(), event.modifiers(), event.text())
-            verdict = self._detector.feed_key(text, at=self._clock(), token=held)
+            placed = self._times.place(event.timestamp(), self._clock())
+            verdict = self._detector.feed_key(text, at=placed.at, token=held, exact=placed.exact)
         return self._apply(verdict)
 
     def _scan_text(self, key: Qt.Key, event: QKeyEvent) -> str | None:
         """The character a scanner could have sent with this key, or None for any other key."""
         if event.isAutoRepeat():
             return None
-        if key in _TERMINATOR_KEYS and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+        plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if key in _TERMINATOR_KEYS and plain:
             return _TERMINATOR_KEYS[key]
+        if event.text() == _LINE_FEED and plain:
+            return ENTER  # scanners set to end with LF (X11 keysym Linefeed) mean Enter too
         if _is_control_shortcut(event):
             # Ctrl+] is how a wedge scanner types the group separator; other Ctrl keys are shortcuts.
             return _GROUP_SEPARATOR if key == Qt.Key.Key_BracketRight else None
@@ -195,13 +225,22 @@ class ScannerEventFilter(QObject):
 
     def _apply(self, verdict: Verdict) -> bool:
         self._replay(verdict.replay)
+        if verdict.fragment is not None:
+            self.sig_scan_fragment.emit(verdict.fragment)
         if verdict.scan is not None:
             self._emit_scan(verdict.scan)
         if self._detector.holding:
-            self._release_timer.start()
+            self._stall_waits = 0
+            self._start_release_timer()
         else:
             self._release_timer.stop()
         return verdict.swallow
+
+    def _start_release_timer(self) -> None:
+        gap_s = self._detector.settings.gap_limit(self._detector.holding_exact)
+        self._release_timer.setInterval(math.ceil(gap_s * 1000) + 1)
+        self._timer_started_at = self._stall_clock()
+        self._release_timer.start()
 
     def _emit_scan(self, code: str) -> None:
         if self._queued or _obstruction() is not None:

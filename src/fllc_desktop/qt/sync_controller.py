@@ -46,6 +46,7 @@ class SyncController(QObject):
         self._stop = threading.Event()
         self._unsubscribe: Callable[[], None] | None = None
         self._status = SyncStatus(connectivity=Connectivity.SIGNED_OUT)
+        self._counting_on: int | None = None  # the thread inside refresh_counts, if any
         self.sig_status_changed.connect(self._remember)
 
     # ------------------------------------------------------------------ state
@@ -98,9 +99,16 @@ class SyncController(QObject):
             self._engine.wake()
 
     def refresh_counts(self) -> None:
-        """Re-read the pending and needs-attention counts now (after an enqueue, a retry, a discard)."""
+        """Re-read the pending and needs-attention counts now (after an enqueue, a retry, a discard).
+        The counts change, the server's answers do not: no ``sig_outbox_changed`` (which makes every
+        screen re-read its ops and the catalog on the GUI thread, once per scan otherwise)."""
         if self._engine is not None:
-            self._publish(self._engine.refresh_counts())
+            self._counting_on = threading.get_ident()
+            try:
+                status = self._engine.refresh_counts()
+            finally:
+                self._counting_on = None
+            self._publish(status)
 
     # ------------------------------------------------------------------ slots
 
@@ -134,8 +142,10 @@ class SyncController(QObject):
     def _on_engine_status(self, engine: SyncEngine, status: SyncStatus) -> None:  # either thread
         if engine is not self._engine:
             return  # a late word from an engine already stopped (the previous user's)
+        if self._counting_on == threading.get_ident():
+            return  # refresh_counts publishes it, and no answer arrived
         self.sig_status_changed.emit(status)
-        if not status.syncing:  # a round (or a count refresh) ended: answers may have arrived
+        if not status.syncing:  # a round ended: answers may have arrived
             self.sig_outbox_changed.emit()
 
     def _publish(self, status: SyncStatus) -> None:

@@ -27,6 +27,8 @@ class ScanSource(StrEnum):
     WEDGE = "wedge"
     SERIAL = "serial"
     MANUAL = "manual"
+    FRAGMENT = "fragment"
+    """What was read of a wedge scan that was cut off: reported to the person, never booked."""
 
 
 @dataclass(frozen=True)

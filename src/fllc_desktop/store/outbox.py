@@ -129,9 +129,7 @@ class OutboxCounts:
 class Outbox:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.database = LocalDatabase(
-            path, synchronous=Synchronous.FULL, migrations=MIGRATIONS, verify=True
-        )
+        self.database = LocalDatabase(path, synchronous=Synchronous.FULL, migrations=MIGRATIONS, verify=True)
 
     def close(self) -> None:
         self.database.close()
@@ -144,7 +142,7 @@ class Outbox:
         with self.database.write() as connection:
             connection.execute(_INSERT, _insert_params(owner, command, salvaged_from=None))
             row = _select_one(connection, command.op_id)
-        if row is None:
+        if row is None:  # pragma: no cover - the row was written in this transaction; a corrupt file
             raise StoreBugError(f"op {command.op_id} vanished while being enqueued", path=self.path)
         return _entry(row)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from fllc_desktop import __version__
 from fllc_desktop.api.errors import (
     ApiError,
     GoneError,
@@ -24,7 +25,7 @@ from fllc_desktop.api.errors import (
     UnauthorizedError,
     ValidationError,
 )
-from fllc_desktop.api.models import ChangeBatch, OpAnswer
+from fllc_desktop.api.models import ChangeBatch, DeviceReport, OpAnswer
 from fllc_desktop.domain.commands import Command
 from fllc_desktop.store.catalog import CatalogReplica
 from fllc_desktop.store.outbox import OpOutcome, OpOwner, Outbox, OutboxEntry
@@ -36,12 +37,18 @@ log = logging.getLogger(__name__)
 PUSH_BATCH = 200
 PULL_LIMIT = 1000
 IDLE_INTERVAL = 30.0  # seconds between rounds when all is well (live events wake us sooner)
+OFFLINE_RETRY_CAP = 4.0
+"""Seconds at most between attempts while the server cannot be reached: a refused or timed-out
+connection costs the server nothing, and a tablet syncs within 5 s of the server being back."""
+FAILING_RETRY_CAP = 60.0  # seconds at most between attempts while the server answers with errors
 
 
 class SyncTransport(Protocol):
     """What the engine needs from the server (``ApiClient.sync`` provides it)."""
 
-    def push(self, device_id: str, ops: Sequence[Command]) -> list[OpAnswer]: ...
+    def push(
+        self, device_id: str, ops: Sequence[Command], *, device: DeviceReport | None = None
+    ) -> list[OpAnswer]: ...
 
     def changes(self, since: int | None, limit: int) -> ChangeBatch: ...
 
@@ -78,7 +85,7 @@ class SyncEngine:
         self._catalog = catalog
         self.owner = owner
         self.device_id = device_id
-        self.backoff = backoff or Backoff()
+        self.backoff = backoff or Backoff(cap=FAILING_RETRY_CAP)
         self._clock = clock
         self._wake = threading.Event()
         self._wait = wait or self._wake.wait
@@ -148,6 +155,8 @@ class SyncEngine:
 
     def _failed(self, exc: ApiError, settled: int, attention: int) -> SyncReport:
         delay = self.backoff.next_delay()
+        if isinstance(exc, OfflineError):
+            delay = min(delay, OFFLINE_RETRY_CAP)
         if isinstance(exc, RateLimitedError):
             delay = max(delay, exc.retry_after)
         connectivity = Connectivity.OFFLINE if isinstance(exc, OfflineError) else self.status.connectivity
@@ -181,7 +190,13 @@ class SyncEngine:
         if self._stop.is_set():
             return []
         try:
-            answers = self._transport.push(self.device_id, [entry.command for entry in batch])
+            counts = self._outbox.counts(self.owner)
+            device = DeviceReport(
+                app_version=__version__,
+                pending=max(0, counts.pending - len(batch)),  # besides this batch
+                needs_attention=counts.needs_attention,
+            )
+            answers = self._transport.push(self.device_id, [entry.command for entry in batch], device=device)
         except ValidationError as exc:
             return self._push_around_invalid(batch, exc)
         sent = {str(entry.command.op_id) for entry in batch}

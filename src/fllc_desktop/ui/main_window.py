@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget, QWidget
 
 from fllc_desktop.api import CurrentUser
-from fllc_desktop.api.errors import ApiError, OfflineError, UnauthorizedError
+from fllc_desktop.api.errors import ApiError, MfaRequiredError, OfflineError, UnauthorizedError
 from fllc_desktop.qt.event_stream import EventStream, StreamState
 from fllc_desktop.qt.gateway import ConnectionState, Gateway
 from fllc_desktop.qt.services import SessionService
+from fllc_desktop.ui.dialogs.mfa_dialogs import MfaCodeDialog, MfaEnrolDialog
 from fllc_desktop.ui.screens.registry import ScreenContext, ScreenRegistry
-from fllc_desktop.ui.screens.sign_in import ReauthDialog, SignInPage
+from fllc_desktop.ui.screens.sign_in import ReauthDialog, SignInForm, SignInPage
 from fllc_desktop.ui.shell import Shell
 
 OFFLINE_TEXT = (
-    "The server cannot be reached. Working offline: what is shown may be out of date, "
-    "and changes cannot be saved until the connection is back. Retrying automatically."
+    "The server cannot be reached. Working offline: what is shown may be out of date. "
+    "Scans are saved on this tablet and sent when the connection is back; office changes "
+    "(products, orders, users, settings) wait until then. Retrying automatically."
 )
 
 
@@ -37,8 +37,6 @@ class MainWindow(QMainWindow):
         session: SessionService,
         gateway: Gateway,
         events: EventStream,
-        *,
-        services: dict[type[Any], Any],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -46,9 +44,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("FLLC Warehouse")
         self.resize(1200, 760)
         self._registry, self._session, self._gateway, self._events = registry, session, gateway, events
-        self._services = {**services, EventStream: events}
         self.shell: Shell | None = None
         self.reauth: ReauthDialog | None = None
+        self.mfa_code_dialog: MfaCodeDialog | None = None
+        self.mfa_enrol_dialog: MfaEnrolDialog | None = None
         self._keyring_notice = ""
         self.keyring_notice_shown = False
         self.root = QStackedWidget(self)
@@ -77,6 +76,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.sign_in_page.form.sig_sign_in_requested.connect(self.on_sign_in_form_sig_sign_in_requested)
         self._session.sig_signed_in.connect(self.on_session_sig_signed_in)
+        self._session.sig_mfa_enrolment_required.connect(self.on_session_sig_mfa_enrolment_required)
         self._gateway.sig_connection_changed.connect(self.on_gateway_sig_connection_changed)
         self._gateway.sig_session_expired.connect(self.on_gateway_sig_session_expired)
         self._gateway.sig_notice.connect(self.on_gateway_sig_notice)
@@ -84,8 +84,51 @@ class MainWindow(QMainWindow):
 
     # -- signing in and out -----------------------------------------------------------------------
     def on_sign_in_form_sig_sign_in_requested(self, username: str, password: str) -> None:
-        form = self.sign_in_page.form
-        self._session.sign_in(username, password, lambda e: form.show_error(sign_in_message(e)), owner=form)
+        self._sign_in(self.sign_in_page.form, username, password)
+
+    def _sign_in(self, form: SignInForm, username: str, password: str) -> None:
+        def failed(error: ApiError) -> None:
+            if isinstance(error, MfaRequiredError):
+                self._ask_for_code(form, username, error)
+            else:
+                form.show_error(sign_in_message(error))
+
+        self._session.sign_in(username, password, failed, owner=form)
+
+    def _ask_for_code(self, form: SignInForm, username: str, challenge: MfaRequiredError) -> None:
+        """The password was right: the second step, in a dialog over the sign-in form."""
+        dialog = self.mfa_code_dialog = MfaCodeDialog(username, form.window())
+
+        def failed(error: ApiError) -> None:
+            if isinstance(error, UnauthorizedError) and error.code == "mfa_challenge_invalid":
+                dialog.reject()
+                form.show_error("The sign-in took too long or was used already: sign in again.")
+            elif isinstance(error, UnauthorizedError):
+                dialog.show_error("That code is not right, or it was used already.")
+            else:
+                dialog.show_error(sign_in_message(error))
+
+        dialog.sig_submitted.connect(
+            lambda answer: self._session.verify_mfa(username, challenge, answer, failed, owner=dialog)
+        )
+        dialog.rejected.connect(lambda: form.set_busy(False))
+        self._session.sig_signed_in.connect(dialog.accept)
+        dialog.open()
+
+    def on_session_sig_mfa_enrolment_required(self) -> None:
+        """Signed in, and the role requires two-step sign-in: set it up now (or later)."""
+        dialog = self.mfa_enrol_dialog = MfaEnrolDialog(required=True, parent=self)
+        self._session.mfa_enrol().then(
+            dialog.show_enrolment, lambda e: dialog.show_error(f"{e.title}: {e.message}"), dialog
+        )
+
+        def failed(error: ApiError) -> None:
+            dialog.show_error("That code is not right; try the one your app shows now.")
+
+        dialog.sig_code_entered.connect(
+            lambda code: self._session.mfa_confirm(code).then(dialog.show_recovery_codes, failed, dialog)
+        )
+        dialog.show()  # not modal: "Later" or closing it keeps working (enrolment at next sign-in)
 
     def on_session_sig_signed_in(self, user: CurrentUser) -> None:
         if self.reauth is not None:
@@ -97,7 +140,7 @@ class MainWindow(QMainWindow):
         self._events.start()
 
     def _build_shell(self, user: CurrentUser) -> None:
-        context = ScreenContext(user=user, services=self._services)
+        context = ScreenContext(user=user)
         self.shell = Shell(self._registry, context, self.root)
         self.shell.sig_sign_out_requested.connect(self.on_shell_sig_sign_out_requested)
         self.root.addWidget(self.shell)
@@ -124,11 +167,7 @@ class MainWindow(QMainWindow):
         parent = QApplication.activeModalWidget() or self
         self.reauth = ReauthDialog(self._session.server_url, self._session.user.username, parent)
         form = self.reauth.form
-        form.sig_sign_in_requested.connect(
-            lambda username, password: self._session.sign_in(
-                username, password, lambda e: form.show_error(sign_in_message(e)), owner=form
-            )
-        )
+        form.sig_sign_in_requested.connect(lambda username, password: self._sign_in(form, username, password))
         self.reauth.rejected.connect(self.on_reauth_rejected)
         self.reauth.open()
 
@@ -188,6 +227,7 @@ class MainWindow(QMainWindow):
         self.status_connection.setProperty("state", text)
         self.status_connection.style().unpolish(self.status_connection)
         self.status_connection.style().polish(self.status_connection)
+        self.status_connection.updateGeometry()  # "offline" is bold: a wider label
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._events.stop()

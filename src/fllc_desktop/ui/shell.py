@@ -4,13 +4,14 @@ the banners, and the stack of screens."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
     QStackedWidget,
     QTableView,
     QToolButton,
@@ -19,9 +20,30 @@ from PySide6.QtWidgets import (
 )
 
 from fllc_desktop.domain.permissions import Role
+from fllc_desktop.qt.config import touch_layout_preference
 from fllc_desktop.ui.screens.registry import ScreenContext, ScreenRegistry, ScreenSpec
 from fllc_desktop.ui.theme import TOUCH_TARGET_PX, icon
 from fllc_desktop.ui.widgets.banner import Banner
+
+SMALL_SCREEN = QSize(1366, 800)
+"""A screen this size or smaller (available area) is a tablet's: the touch layout by default."""
+
+
+def wants_touch_layout(role: str, screen: QSize | None, preference: bool | None) -> bool:
+    """The touch layout (targets and rows of 44 px at least) when the setting says so; without a
+    setting, for staff (who work on tablets) and on a small screen such as a 1280 x 800 tablet."""
+    if preference is not None:
+        return preference
+    if role == Role.STAFF.value:
+        return True
+    return screen is not None and (
+        screen.width() <= SMALL_SCREEN.width() and screen.height() <= SMALL_SCREEN.height()
+    )
+
+
+def _available_screen() -> QSize | None:
+    screen = QGuiApplication.primaryScreen()
+    return None if screen is None else screen.availableGeometry().size()
 
 
 def _make_touch_friendly(root: QWidget) -> None:
@@ -46,8 +68,8 @@ class Shell(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("shell")
-        if context.user.role == Role.STAFF.value:
-            self.setProperty("touch", "true")  # staff work on tablets: every target 44 px (set first)
+        if wants_touch_layout(context.user.role, _available_screen(), touch_layout_preference()):
+            self.setProperty("touch", "true")  # every target 44 px (set before the screens are built)
         self.specs: list[ScreenSpec] = registry.visible_for(context.grants)
         self.screens: dict[str, QWidget] = {}
         self.nav_buttons: dict[str, QToolButton] = {}
@@ -60,18 +82,35 @@ class Shell(QWidget):
         self._lay_out()
         if self.property("touch") == "true":
             _make_touch_friendly(self)
+        self._fit_nav_width()
         if self.specs:
             self.show_screen(self.specs[0].key)
 
     def _build_nav(self, context: ScreenContext) -> QFrame:
+        """The screens' buttons scroll when there are more than the window's height holds (a
+        manager's list is taller than a 1280 x 800 tablet: the window must not grow past it);
+        Sign out stays at the bottom."""
         nav = QFrame(self)
         nav.setObjectName("nav")
-        layout = QVBoxLayout(nav)
-        layout.setContentsMargins(8, 12, 8, 12)
+        outer = QVBoxLayout(nav)
+        outer.setContentsMargins(0, 12, 0, 12)
+        outer.setSpacing(4)
+        scroll = QScrollArea(nav)
+        scroll.setObjectName("nav_scroll")
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # a bar beside the buttons when they overflow (a finger on a tablet needs something to
+        # drag; the wheel scrolls too), and the chosen screen's button is scrolled into view
+        scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        scroll.setWidgetResizable(True)
+        buttons = QWidget(scroll)
+        buttons.setObjectName("nav_buttons")
+        layout = QVBoxLayout(buttons)
+        layout.setContentsMargins(6, 0, 2, 0)
         layout.setSpacing(4)
         group = QButtonGroup(nav)
         for number, spec in enumerate(self.specs, start=1):
-            button = self._nav_button(nav, spec.nav_name, spec.title, spec.icon)
+            button = self._nav_button(buttons, spec.nav_name, spec.title, spec.icon)
             group.addButton(button)
             button.clicked.connect(lambda _checked=False, key=spec.key: self.show_screen(key))
             self._make_screen(spec, context)
@@ -83,16 +122,31 @@ class Shell(QWidget):
             layout.addWidget(button)
             self.nav_buttons[spec.key] = button
         if not self.specs:
-            empty = QLabel("Your role has no screens\nin this version.", nav)
+            empty = QLabel("Your role has no screens\nin this version.", buttons)
             empty.setObjectName("nav_empty")
             layout.addWidget(empty)
         layout.addStretch(1)
+        scroll.setWidget(buttons)
+        outer.addWidget(scroll, 1)
+        self._nav_scroll = scroll
         sign_out = self._nav_button(nav, "nav_sign_out", "Sign out", "sign_out", checkable=False)
         sign_out.setToolTip("Sign out (Ctrl+Shift+L)")
         sign_out.clicked.connect(self.sig_sign_out_requested)
         QShortcut(QKeySequence("Ctrl+Shift+L"), self, self.sig_sign_out_requested.emit)
-        layout.addWidget(sign_out)
+        bottom = QHBoxLayout()
+        bottom.setContentsMargins(6, 0, 6, 0)
+        bottom.addWidget(sign_out)
+        outer.addLayout(bottom)
+        self._nav_buttons_panel = buttons
         return nav
+
+    def _fit_nav_width(self) -> None:
+        """A scroll area asks for none of its contents' width: give it the buttons' (after polish, so
+        the touch style's sizes count) and room for its bar, and the nav that much (and its border)."""
+        self._nav_buttons_panel.ensurePolished()
+        bar = self._nav_scroll.verticalScrollBar().sizeHint().width()
+        self._nav_scroll.setMinimumWidth(self._nav_buttons_panel.sizeHint().width() + bar)
+        self.nav.setMinimumWidth(self._nav_scroll.minimumWidth() + 1)
 
     def _nav_button(
         self, parent: QWidget, name: str, text: str, icon_name: str, *, checkable: bool = True
@@ -119,7 +173,7 @@ class Shell(QWidget):
 
     def _lay_out(self) -> None:
         right = QVBoxLayout()
-        right.setContentsMargins(12, 8, 12, 8)
+        right.setContentsMargins(6, 8, 6, 8)  # with the nav's scroll bar a 1280 px tablet still fits
         for banner in (self.offline_banner, self.notice_banner, self.keyring_banner):
             right.addWidget(banner)
         right.addWidget(self.stack, 1)
@@ -139,3 +193,5 @@ class Shell(QWidget):
     def show_screen(self, key: str) -> None:
         self.stack.setCurrentWidget(self.screens[key])
         self.nav_buttons[key].setChecked(True)
+        self._nav_scroll.ensureWidgetVisible(self.nav_buttons[key], 0, 24)
+        self._nav_scroll.horizontalScrollBar().setValue(0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -13,10 +14,14 @@ TOUCH_TARGET_PX = 44
 
 
 def resources_dir() -> Path:
-    """``FLLC_RESOURCES`` when set, else the source tree's ``resources/``."""
+    """``FLLC_RESOURCES`` when set, else the bundle's ``resources/`` in a frozen app (PyInstaller),
+    else the source tree's."""
     override = os.environ.get("FLLC_RESOURCES")
     if override:
         return Path(override)
+    bundle = getattr(sys, "_MEIPASS", None)
+    if getattr(sys, "frozen", False) and bundle:
+        return Path(bundle) / "resources"
     return Path(__file__).resolve().parents[3] / "resources"
 
 

@@ -44,12 +44,8 @@ class AuditRepository:
             query = query.where(AuditEntry.created_at < until)
         return query
 
-    async def page(
-        self, *, offset: int, limit: int, **filters: object
-    ) -> tuple[Sequence[AuditEntry], int]:
+    async def page(self, *, offset: int, limit: int, **filters: object) -> tuple[Sequence[AuditEntry], int]:
         query = self._filtered(**filters)  # type: ignore[arg-type]
         total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = await self.session.scalars(
-            query.order_by(AuditEntry.id.desc()).offset(offset).limit(limit)
-        )
+        rows = await self.session.scalars(query.order_by(AuditEntry.id.desc()).offset(offset).limit(limit))
         return rows.all(), int(total or 0)

@@ -12,7 +12,8 @@ from fllc_server.audit.repository import AuditRepository
 from fllc_server.models import AuditEntry
 
 
-def _request_id() -> str | None:
+def request_id() -> str | None:
+    """The id of the request being served (the log context's), stamped on audit rows."""
     value = structlog.contextvars.get_contextvars().get("request_id")
     return str(value) if value is not None else None
 
@@ -34,7 +35,7 @@ async def record(
         entity_id=None if entity_id is None else str(entity_id),
         before=jsonable_encoder(before) if before is not None else None,
         after=jsonable_encoder(after) if after is not None else None,
-        request_id=_request_id(),
+        request_id=request_id(),
     )
     await AuditRepository(session).add(entry)
     return entry

@@ -1,12 +1,18 @@
-"""The auth fast path: who a user is (their principal) and which access tokens were checked against
-the revocation list, kept in-process for a few seconds so that a signed-in request needs no
-database or Redis round trip.
+"""The auth fast path: who a user is (their principal), which access tokens were checked against
+the revocation list and which integration API keys were verified, kept in-process for a few
+seconds so that a signed-in request (or an integration's call) needs no database or Redis round trip.
+
+The same channel carries other processes' news that this process must act on at once (a change
+of the system settings): `on(key, handler)` registers what to do with a message holding `key`,
+`announce(message)` sends one.
 
 The guarantees stay: a change to a user (role, deactivation) and a sign-out take effect at once —
 in this process synchronously after commit, in the others through a pub/sub message — and the short
 TTL bounds any lost message. A read that raced a change (it began before the change committed) is
 never stored: every invalidation bumps the user's generation, and a principal read under an older
-generation is dropped.
+generation is dropped. API keys work the same way: revoking a key or disabling its service account
+drops every verified key (in this process at once, in the others by message) and bumps one key
+generation, so a verification that raced the revocation is never stored.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import dataclasses
 import datetime as dt
 import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -46,23 +53,54 @@ class Principal:
 
     @classmethod
     def of(cls, user: User, render: Callable[[Principal], bytes] | None = None) -> Principal:
-        principal = cls(user.id, user.username, user.full_name, user.email, user.role, user.is_active,
-                        user.created_at)
+        principal = cls(
+            user.id, user.username, user.full_name, user.email, user.role, user.is_active, user.created_at
+        )
         return dataclasses.replace(principal, me_json=render(principal)) if render else principal
 
 
+@dataclass(frozen=True, slots=True)
+class VerifiedKey:
+    """An API key that was found valid (not revoked, its account enabled), with what its caller is."""
+
+    key_id: int
+    key_hash: str
+    service_account_id: int
+    name: str
+    integration: str
+    scopes: frozenset[str]
+
+
 class AuthCache:
-    def __init__(self, pubsub: PubSub, *, ttl: float = PRINCIPAL_TTL,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, pubsub: PubSub, *, ttl: float = PRINCIPAL_TTL, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._pubsub = pubsub
+        self._origin = uuid.uuid4().hex  # this process, so that it ignores its own announcements
         self._ttl = ttl
         self._clock = clock
         self._principals: dict[int, tuple[float, Principal]] = {}
         self._generations: dict[int, int] = {}
         self._checked: dict[str, float] = {}  # jti → until when "not revoked" is known
         self._revoked: dict[str, float] = {}  # jti → its expiry (epoch seconds)
+        self._keys: dict[str, tuple[float, VerifiedKey]] = {}  # key prefix → (until, the key)
+        self._key_generation = 0
         self._listener: asyncio.Task[None] | None = None
         self._stopping = False
+        self._handlers: dict[str, Callable[[dict[str, object]], None]] = {}
+        self._on_gap: list[Callable[[], None]] = []
+
+    def on(self, key: str, handler: Callable[[dict[str, object]], None], *, on_gap: bool = True) -> None:
+        """Call `handler(message)` for each message holding `key` from another process; with
+        `on_gap`, also (with an empty message) after the listener lost its subscription, when
+        messages may have been missed."""
+        self._handlers[key] = handler
+        if on_gap:
+            self._on_gap.append(lambda: handler({}))
+
+    async def announce(self, message: dict[str, object]) -> None:
+        """Tell the other processes (and not this one: it acted already)."""
+        await self._publish({**message, "from": self._origin})
 
     # -- principals ------------------------------------------------------------------------------
     def principal(self, user_id: int) -> Principal | None:
@@ -115,6 +153,34 @@ class AuthCache:
         self.revoke_locally(jti, expires_at)
         await self._publish({"jti": jti, "exp": expires_at})
 
+    # -- integration API keys ------------------------------------------------------------------------
+    def verified_key(self, prefix: str) -> VerifiedKey | None:
+        entry = self._keys.get(prefix)
+        if entry is None or entry[0] < self._clock():
+            return None
+        return entry[1]
+
+    @property
+    def key_generation(self) -> int:
+        return self._key_generation
+
+    def remember_key(self, prefix: str, key: VerifiedKey, generation: int) -> None:
+        """Store a key verified under `generation`, unless a key was revoked meanwhile."""
+        if self._key_generation != generation:
+            return
+        if len(self._keys) >= MAX_ENTRIES:
+            self._keys.clear()
+        self._keys[prefix] = (self._clock() + self._ttl, key)
+
+    def forget_keys_locally(self) -> None:
+        self._key_generation += 1
+        self._keys.clear()
+
+    async def forget_keys(self) -> None:
+        """After a committed revocation (a key, a service account): here at once, elsewhere by message."""
+        self.forget_keys_locally()
+        await self._publish({"api_keys": True})
+
     # -- messages between processes ----------------------------------------------------------------
     async def _publish(self, message: dict[str, object]) -> None:
         try:
@@ -124,8 +190,14 @@ class AuthCache:
 
     def apply(self, raw: str) -> None:
         message = json.loads(raw)
+        if message.get("from") != self._origin:
+            for key, handler in self._handlers.items():
+                if key in message:
+                    handler(message)
         if "user" in message:
             self.forget_user_locally(int(message["user"]))
+        if "api_keys" in message:
+            self.forget_keys_locally()
         if "jti" in message:
             self.revoke_locally(str(message["jti"]), float(message.get("exp", time.time() + 900)))
 
@@ -143,12 +215,15 @@ class AuthCache:
                 # everything cached, and resubscribe after a pause.
                 log.warning("auth invalidation listener restarting", error=type(exc).__name__)
                 self.clear()
+                for gap in self._on_gap:
+                    gap()
                 await asyncio.sleep(1.0)
 
     def clear(self) -> None:
         for user_id in list(self._principals):
             self.forget_user_locally(user_id)
         self._checked.clear()
+        self.forget_keys_locally()
 
     def start(self) -> None:
         if self._listener is None:

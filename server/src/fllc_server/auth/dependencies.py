@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.routing import APIRoute
 from fastapi.security.base import SecurityBase
 from starlette.requests import HTTPConnection
 from starlette.types import Scope
@@ -20,7 +21,6 @@ from fllc_server.models import User
 if TYPE_CHECKING:
     from fllc_server.state import AppState
 
-REVOKED_PREFIX = "auth:revoked-jti:"
 _SCOPE_USER = "fllc.user"
 
 
@@ -36,6 +36,7 @@ class CurrentUser:
     jti: str
     token_expires_at: int
     account: Principal
+    session_id: str = ""  # the refresh-token family the access token belongs to
     token: str = ""  # the access token it was verified from
 
     def can(self, permission: Permission) -> bool:
@@ -67,12 +68,21 @@ async def authenticate(state: AppState, scope: Scope, token: str) -> CurrentUser
     known: CurrentUser | None = request_state.get(_SCOPE_USER)
     if known is not None and known.token == token:
         return known
+    current = await verify(state, token)
+    request_state["user_id"] = current.id
+    request_state[_SCOPE_USER] = current
+    return current
+
+
+async def verify(state: AppState, token: str) -> CurrentUser:
+    """The user of an access token as of now: signature and claims, the account active, neither the
+    token nor its session revoked (a long-lived connection calls this again to learn of either)."""
     claims = state.tokens.decode_access(token)
-    await _ensure_not_revoked(state, claims.jti, claims.expires_at)
     user = await _principal(state, claims.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("The account is not active", code="account_inactive")
-    current = CurrentUser(
+    await state.revocations.ensure_valid(claims)
+    return CurrentUser(
         id=user.id,
         username=user.username,
         role=user.role,
@@ -81,10 +91,8 @@ async def authenticate(state: AppState, scope: Scope, token: str) -> CurrentUser
         token_expires_at=claims.expires_at,
         account=user,
         token=token,
+        session_id=claims.session_id,
     )
-    request_state["user_id"] = user.id
-    request_state[_SCOPE_USER] = current
-    return current
 
 
 async def user_of(state: AppState, scope: Scope) -> CurrentUser | None:
@@ -101,17 +109,6 @@ async def user_of(state: AppState, scope: Scope) -> CurrentUser | None:
 def render_me(principal: Principal) -> bytes:
     """The JSON of GET /api/v1/me for this principal."""
     return Me.of(principal).model_dump_json().encode()
-
-
-async def _ensure_not_revoked(state: AppState, jti: str, expires_at: int) -> None:
-    if not state.auth.is_revoked(jti):
-        if state.auth.checked(jti):
-            return
-        if await state.cache.get(REVOKED_PREFIX + jti) is None:
-            state.auth.mark_checked(jti)
-            return
-        state.auth.revoke_locally(jti, expires_at)
-    raise Unauthorized("The session has been signed out", code="token_revoked")
 
 
 async def _principal(state: AppState, user_id: int) -> Principal | None:
@@ -173,6 +170,19 @@ class Authorize(_BearerDependency):
                 details=[{"permission": self.permission.value}],
             )
         return user
+
+
+def required_permission(route: APIRoute) -> Permission | None:
+    """The permission a route's dependencies demand (its `Authorize`), None when it demands none:
+    what another layer answering for the route (kit.cached_reads) must check, read from the one
+    declaration instead of a second copy that could drift from it."""
+    pending = [route.dependant]
+    while pending:
+        dependant = pending.pop()
+        if isinstance(dependant.call, Authorize):
+            return dependant.call.permission
+        pending.extend(dependant.dependencies)
+    return None
 
 
 P = Permission

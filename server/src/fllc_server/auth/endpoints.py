@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from fllc_server.auth.dependencies import Authenticated, MaybeAuthenticated
-from fllc_server.auth.schemas import LoginRequest, Me, RefreshRequest, TokenPair
+from fllc_server.auth.schemas import LoginRequest, Me, MfaChallenge, RefreshRequest, TokenPair
 from fllc_server.auth.service import AuthService, SessionRevoked
 from fllc_server.kit.deps import SessionDep, get_state
 
@@ -16,11 +16,16 @@ def _client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@router.post("/auth/login", response_model=TokenPair)
-async def login(body: LoginRequest, request: Request, session: SessionDep) -> TokenPair:
-    """Exchange a username and password for an access token (JWT) and a refresh token."""
+@router.post("/auth/login", response_model=TokenPair | MfaChallenge)
+async def login(body: LoginRequest, request: Request, session: SessionDep) -> TokenPair | MfaChallenge:
+    """Exchange a username and password for an access token (JWT) and a refresh token.
+
+    The answer's `device_token` is this device's: send it with later sign-ins of the user, and
+    failed sign-ins from elsewhere never hold it back. When the user has two-step sign-in (and this
+    device is not trusted), the answer is `{mfa_required: true, challenge_token}` instead: send
+    the token with a code to POST /api/v1/auth/mfa/verify."""
     return await AuthService(session, get_state(request)).login(
-        body.username, body.password, _client_ip(request)
+        body.username, body.password, _client_ip(request), body.device_token
     )
 
 

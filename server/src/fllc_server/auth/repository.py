@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fllc_server.models import RefreshToken, utcnow
+from fllc_server.models import KnownDevice, RefreshToken, utcnow
 
 
 class RefreshTokenRepository:
@@ -58,9 +58,54 @@ class RefreshTokenRepository:
             .values(revoked_at=utcnow())
         )
 
+    async def recent_families(self, user_id: int, since: dt.datetime) -> list[str]:
+        """The user's families with a token made since `since`: those whose access tokens may
+        still verify (an access token is issued with each token of its family, or, within the
+        grace window, again with the newest)."""
+        rows = await self.session.scalars(
+            select(RefreshToken.family_id)
+            .where(RefreshToken.user_id == user_id, RefreshToken.created_at >= since)
+            .distinct()
+        )
+        return list(rows)
+
     async def revoke_all_for_user(self, user_id: int) -> None:
         await self.session.execute(
             update(RefreshToken)
             .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
             .values(revoked_at=utcnow())
+        )
+
+
+class KnownDeviceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def live(self, user_id: int, token_hash: str, now: dt.datetime) -> KnownDevice | None:
+        """The user's unexpired device with this token; another user's device is not theirs."""
+        return await self.session.scalar(
+            select(KnownDevice).where(
+                KnownDevice.token_hash == token_hash,
+                KnownDevice.user_id == user_id,
+                KnownDevice.expires_at > now,
+            )
+        )
+
+    async def add(self, device: KnownDevice) -> KnownDevice:
+        self.session.add(device)
+        await self.session.flush()
+        return device
+
+    async def trust(self, user_id: int, token_hash: str, until: dt.datetime) -> None:
+        """The device skips the second step of the user's sign-ins until `until`."""
+        await self.session.execute(
+            update(KnownDevice)
+            .where(KnownDevice.user_id == user_id, KnownDevice.token_hash == token_hash)
+            .values(mfa_trusted_until=until)
+        )
+
+    async def untrust_all(self, user_id: int) -> None:
+        """No device of the user skips the second factor any more."""
+        await self.session.execute(
+            update(KnownDevice).where(KnownDevice.user_id == user_id).values(mfa_trusted_until=None)
         )

@@ -11,16 +11,35 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.audit import service as audit
 from fllc_server.auth.cache import Principal
-from fllc_server.auth.dependencies import REVOKED_PREFIX, CurrentUser
-from fllc_server.auth.repository import RefreshTokenRepository
-from fllc_server.auth.schemas import Me, TokenPair
-from fllc_server.auth.tokens import IssuedAccess
+from fllc_server.auth.dependencies import CurrentUser
+from fllc_server.auth.mfa import Mfa, MfaRepository, trusted_until
+from fllc_server.auth.repository import KnownDeviceRepository, RefreshTokenRepository
+from fllc_server.auth.revocation import Revocations
+from fllc_server.auth.schemas import Me, MfaChallenge, MfaVerify, TokenPair
+from fllc_server.auth.tokens import CHALLENGE_SECONDS, LEEWAY, MAX_ACCESS_SECONDS, IssuedAccess
 from fllc_server.kit.errors import RateLimited, Unauthorized
-from fllc_server.models import RefreshToken, User, utcnow
+from fllc_server.kit.uow import unit_of_work
+from fllc_server.models import KnownDevice, RefreshToken, User, utcnow
 from fllc_server.state import AppState
 from fllc_server.users.repository import UserRepository
 
 _BAD_LOGIN = "Wrong username or password"
+MAX_GRACE_SECONDS = 120  # the bound of the refresh_grace_seconds setting
+
+
+async def end_user_sessions(session: AsyncSession, revocations: Revocations | None, user_id: int) -> None:
+    """Every session of the user ends: refresh tokens revoked in this transaction, and once it
+    commits, the access tokens of each session that may still hold a live one."""
+    tokens = RefreshTokenRepository(session)
+    since = utcnow() - dt.timedelta(seconds=MAX_ACCESS_SECONDS + MAX_GRACE_SECONDS + 2 * LEEWAY)
+    families = await tokens.recent_families(user_id, since)
+    await tokens.revoke_all_for_user(user_id)
+    if revocations is not None and families:
+
+        async def revoke() -> None:
+            await revocations.revoke_sessions(families)
+
+        unit_of_work(session).after_commit(revoke)
 
 
 def me_of(user: User | Principal) -> Me:
@@ -28,30 +47,40 @@ def me_of(user: User | Principal) -> Me:
 
 
 class LoginThrottle:
-    """Failed sign-ins per (account, IP), per account and per IP, each for a short window.
+    """Failed sign-ins counted so that they slow the attacker, not the account's owner.
 
-    The per-(account, IP) limit is the tight one, so an attacker elsewhere cannot lock a real
-    user out for long: the per-account limit is several times looser and all windows are minutes.
+    - per (account, address): the tight limit - one address guessing one account;
+    - per address: looser - one address guessing many accounts;
+    - per account: far looser again (many addresses guessing one account) - and it never applies
+      to a sign-in from a known device of the account (a device token from an earlier successful
+      sign-in), so failures elsewhere cannot lock the owner out. Such a sign-in is counted per
+      (account, device) instead, as tightly as per (account, address).
+    All windows are minutes.
     """
 
     def __init__(self, state: AppState) -> None:
         settings = state.settings
         window = settings.login_lockout_seconds
         self.limiter = state.limiter
-        self.limits = [
-            (f"{settings.login_failures_per_account_ip}/{window} second", "account-ip"),
-            (f"{settings.login_failures_per_account}/{window} second", "account"),
-            (f"{settings.login_failures_per_ip}/{window} second", "ip"),
+        self.tight = f"{settings.login_failures_per_account_ip}/{window} second"
+        self.per_ip = f"{settings.login_failures_per_ip}/{window} second"
+        self.per_account = f"{settings.login_failures_per_account}/{window} second"
+
+    def _counters(
+        self, username: str, ip: str, device: KnownDevice | None
+    ) -> list[tuple[str, tuple[str, ...]]]:
+        name = username.lower()
+        if device is not None:
+            return [(self.tight, ("login-device", name, device.token_hash))]
+        return [
+            (self.tight, ("login", name, ip)),
+            (self.per_ip, ("login-ip", ip)),
+            (self.per_account, ("login", name)),
         ]
 
-    def _keys(self, username: str, ip: str) -> dict[str, tuple[str, ...]]:
-        name = username.lower()
-        return {"account-ip": ("login", name, ip), "account": ("login", name), "ip": ("login-ip", ip)}
-
-    async def check(self, username: str, ip: str) -> None:
-        keys = self._keys(username, ip)
-        for limit, scope in self.limits:
-            verdict = await self.limiter.test(limit, *keys[scope])
+    async def check(self, username: str, ip: str, device: KnownDevice | None) -> None:
+        for limit, key in self._counters(username, ip, device):
+            verdict = await self.limiter.test(limit, *key)
             if not verdict.allowed:
                 raise RateLimited(
                     f"Too many failed sign-ins; try again in {verdict.retry_after} s",
@@ -59,14 +88,13 @@ class LoginThrottle:
                     code="login_throttled",
                 )
 
-    async def failed(self, username: str, ip: str) -> None:
-        keys = self._keys(username, ip)
-        for limit, scope in self.limits:
-            await self.limiter.hit(limit, *keys[scope])
+    async def failed(self, username: str, ip: str, device: KnownDevice | None) -> None:
+        for limit, key in self._counters(username, ip, device):
+            await self.limiter.hit(limit, *key)
 
-    async def succeeded(self, username: str, ip: str) -> None:
-        keys = self._keys(username, ip)
-        await self.limiter.clear(self.limits[0][0], *keys["account-ip"])
+    async def succeeded(self, username: str, ip: str, device: KnownDevice | None) -> None:
+        limit, key = self._counters(username, ip, device)[0]
+        await self.limiter.clear(limit, *key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,27 +113,93 @@ class AuthService:
         self.session = session
         self.state = state
         self.tokens = RefreshTokenRepository(session)
+        self.devices = KnownDeviceRepository(session)
         self.users = UserRepository(session)
 
-    async def login(self, username: str, password: str, ip: str) -> TokenPair:
+    async def login(
+        self, username: str, password: str, ip: str, device_token: str | None = None
+    ) -> TokenPair | MfaChallenge:
         throttle = LoginThrottle(self.state)
-        await throttle.check(username, ip)
         user = await self.users.by_username(username)
+        device = await self._known_device(user, device_token)
+        await throttle.check(username, ip, device)
         ok = await self.state.passwords.verify(user.password_hash if user else None, password)
         if user is None or not ok:
-            await throttle.failed(username, ip)
+            await throttle.failed(username, ip, device)
             raise Unauthorized(_BAD_LOGIN, code="invalid_credentials")
         if not user.is_active:
             raise Unauthorized("The account is not active", code="account_inactive")
-        await throttle.succeeded(username, ip)
+        await throttle.succeeded(username, ip, device)
         if self.state.passwords.needs_rehash(user.password_hash):
             user.password_hash = await self.state.passwords.hash(password)
+        enrolled = await MfaRepository(self.session).confirmed(user.id) is not None
+        trusted = device is not None and (device.mfa_trusted_until or utcnow()) > utcnow()
+        if enrolled and not trusted:
+            challenge, _jti = self.state.tokens.issue_challenge(user.id)
+            return MfaChallenge(challenge_token=challenge, expires_in=CHALLENGE_SECONDS)
+        pair = await self._signed_in(user, device, device_token, method="password")
+        required = user.role in self.state.runtime.mfa_required_roles
+        return pair.model_copy(update={"mfa_enrollment_required": required and not enrolled})
+
+    async def verify_mfa(self, body: MfaVerify) -> TokenPair:
+        """The second step: the challenge of a right password plus a code (or recovery code)."""
+        user_id, jti, expires_at = self.state.tokens.decode_challenge(body.challenge_token)
+        mfa = Mfa(self.session, self.state)
+        user = await self.users.get(user_id)
+        if user is None or not user.is_active:
+            raise Unauthorized("The account is not active", code="account_inactive")
+        await mfa.ensure_unused(jti)
+        method = await mfa.check_second_factor(user.id, body.code, body.recovery_code)
+        await mfa.mark_used(jti, expires_at)
+        device = await self._known_device(user, body.device_token)
+        pair = await self._signed_in(user, device, body.device_token, method=method)
+        if body.trust_device:
+            assert pair.device_token is not None
+            await self.devices.trust(
+                user.id, self.state.tokens.hash_refresh(pair.device_token), trusted_until(self.state)
+            )
+        return pair
+
+    async def _signed_in(
+        self, user: User, device: KnownDevice | None, device_token: str | None, *, method: str
+    ) -> TokenPair:
+        device_token = await self._remember_device(user, device, device_token)
         refresh = self.state.tokens.new_refresh_token()
-        await self._store_refresh(user.id, refresh, family_id=uuid.uuid4().hex, parent_id=None)
+        family_id = uuid.uuid4().hex
+        await self._store_refresh(user.id, refresh, family_id=family_id, parent_id=None)
         await audit.record(
-            self.session, actor_id=user.id, action="auth.login", entity_type="user", entity_id=user.id
+            self.session,
+            actor_id=user.id,
+            action="auth.login",
+            entity_type="user",
+            entity_id=user.id,
+            after={"method": method} if method != "password" else None,
         )
-        return self._pair(user, refresh)
+        return self._pair(user, refresh, family_id).model_copy(update={"device_token": device_token})
+
+    async def _known_device(self, user: User | None, device_token: str | None) -> KnownDevice | None:
+        if user is None or device_token is None:
+            return None
+        token_hash = self.state.tokens.hash_refresh(device_token)
+        return await self.devices.live(user.id, token_hash, utcnow())
+
+    async def _remember_device(self, user: User, device: KnownDevice | None, device_token: str | None) -> str:
+        """The device's token: the one it sent when it is known, else a new one."""
+        now = utcnow()
+        if device is not None and device_token is not None:
+            device.last_used_at = now
+            return device_token
+        token = self.state.tokens.new_refresh_token()
+        await self.devices.add(
+            KnownDevice(
+                user_id=user.id,
+                token_hash=self.state.tokens.hash_refresh(token),
+                created_at=now,
+                last_used_at=now,
+                expires_at=now + dt.timedelta(days=self.state.settings.known_device_days),
+            )
+        )
+        return token
 
     async def refresh(self, refresh_token: str) -> TokenPair | SessionRevoked:
         """Rotate: the old token is spent; a repeat within the grace window gets the same successor;
@@ -121,12 +215,12 @@ class AuthService:
         successor = self.state.tokens.successor_of(refresh_token)
         if row.rotated_at is None and await self.tokens.claim_rotation(row.id, now):
             await self._store_refresh(user.id, successor, family_id=row.family_id, parent_id=row.id)
-            return self._pair(user, successor)
+            return self._pair(user, successor, row.family_id)
         # Rotated already (perhaps by a simultaneous request): read who did it, under the lock.
         locked = await self.tokens.locked(row.id)
         assert locked is not None
         row = locked
-        return await self._repeat_rotation(row, now) or self._pair(user, successor)
+        return await self._repeat_rotation(row, now) or self._pair(user, successor, row.family_id)
 
     async def _repeat_rotation(self, row: RefreshToken, now: dt.datetime) -> SessionRevoked | None:
         assert row.rotated_at is not None
@@ -137,6 +231,7 @@ class AuthService:
         # Reuse: revoke the family in this transaction (it holds the rows' locks) and let the
         # request commit it; the caller answers 401.
         await self.tokens.revoke_family(row.family_id)
+        self.end_sessions_after_commit([row.family_id])
         await audit.record(
             self.session,
             actor_id=row.user_id,
@@ -146,8 +241,9 @@ class AuthService:
             after={"family_id": row.family_id},
         )
         return SessionRevoked(
-            Unauthorized("This session was ended because a refresh token was reused",
-                         code="refresh_token_reused")
+            Unauthorized(
+                "This session was ended because a refresh token was reused", code="refresh_token_reused"
+            )
         )
 
     async def logout(self, refresh_token: str, caller: CurrentUser | None) -> None:
@@ -155,15 +251,23 @@ class AuthService:
         row = await self.tokens.by_hash(self.state.tokens.hash_refresh(refresh_token))
         if row is not None and (caller is None or row.user_id == caller.id):
             await self.tokens.revoke_family(row.family_id)
+            self.end_sessions_after_commit([row.family_id])  # its access tokens too, bearer or not
         if caller is not None:
-            ttl = max(1, caller.token_expires_at - int(utcnow().timestamp()) + 5)
-            await self.state.cache.set(REVOKED_PREFIX + caller.jti, b"1", ttl)
-            await self.state.auth.revoke(caller.jti, caller.token_expires_at)
+            await self.state.revocations.revoke_token(caller.jti, caller.token_expires_at)
         actor = caller.id if caller else (row.user_id if row else None)
         if actor is not None:
             await audit.record(
                 self.session, actor_id=actor, action="auth.logout", entity_type="user", entity_id=actor
             )
+
+    def end_sessions_after_commit(self, family_ids: list[str]) -> None:
+        """Once the families' revocation is committed, their access tokens stop working too."""
+        revocations = self.state.revocations
+
+        async def revoke() -> None:
+            await revocations.revoke_sessions(family_ids)
+
+        unit_of_work(self.session).after_commit(revoke)
 
     async def _store_refresh(
         self, user_id: int, token: str, *, family_id: str, parent_id: int | None
@@ -179,8 +283,8 @@ class AuthService:
             )
         )
 
-    def _pair(self, user: User, refresh: str) -> TokenPair:
-        access: IssuedAccess = self.state.tokens.issue_access(user.id, user.role)
+    def _pair(self, user: User, refresh: str, family_id: str) -> TokenPair:
+        access: IssuedAccess = self.state.tokens.issue_access(user.id, user.role, family_id)
         return TokenPair(
             access_token=access.token,
             refresh_token=refresh,

@@ -19,7 +19,10 @@ from fllc_server.kit.errors import Unauthorized
 
 ALGORITHM = "HS256"
 ACCESS_TYPE = "access"
+CHALLENGE_TYPE = "mfa-challenge"
+CHALLENGE_SECONDS = 300  # a password proven, the second factor must follow within this
 LEEWAY = 5
+MAX_ACCESS_SECONDS = 15 * 60  # the settings' bound on access_token_minutes
 VERIFIED_CACHE_SIZE = 10_000
 
 
@@ -31,6 +34,7 @@ class AccessClaims:
     jti: str
     expires_at: int
     not_before: int = 0
+    session_id: str = ""  # the refresh-token family the token was issued with
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +56,14 @@ class TokenService:
         # exact string never change, so only the clock checks are redone on a hit.
         self._verified: OrderedDict[str, AccessClaims] = OrderedDict()
 
-    def issue_access(self, user_id: int, role: str) -> IssuedAccess:
+    def issue_access(self, user_id: int, role: str, session_id: str) -> IssuedAccess:
+        """An access token of the session (refresh-token family) `session_id`: revoking the session
+        revokes every access token issued with it."""
         now = int(dt.datetime.now(dt.UTC).timestamp())
         jti = uuid.uuid4().hex
         claims = {
             "sub": str(user_id),
+            "sid": session_id,
             "role": role,
             "perms": permission_codes(role),
             "jti": jti,
@@ -112,7 +119,45 @@ class TokenService:
             jti=str(claims["jti"]),
             expires_at=int(claims["exp"]),
             not_before=int(claims["nbf"]),
+            session_id=str(claims.get("sid", "")),
         )
+
+    def issue_challenge(self, user_id: int) -> tuple[str, str]:
+        """A short-lived token saying "this user's password was right": (token, its jti). It is no
+        access token (another `typ`), so no route but /auth/mfa/verify takes it."""
+        now = int(time.time())
+        jti = uuid.uuid4().hex
+        claims = {
+            "sub": str(user_id),
+            "jti": jti,
+            "typ": CHALLENGE_TYPE,
+            "iat": now,
+            "nbf": now,
+            "exp": now + CHALLENGE_SECONDS,
+            "iss": self._issuer,
+            "aud": self._audience,
+        }
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM), jti
+
+    def decode_challenge(self, token: str) -> tuple[int, str, int]:
+        """(user id, jti, expiry) of a valid challenge token; 401 mfa_challenge_invalid otherwise."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": ["exp", "iat", "nbf", "sub", "jti", "iss", "aud"]},
+                leeway=LEEWAY,
+            )
+            if claims.get("typ") != CHALLENGE_TYPE:
+                raise jwt.InvalidTokenError("not a challenge")
+            return int(claims["sub"]), str(claims["jti"]), int(claims["exp"])
+        except (jwt.PyJWTError, TypeError, ValueError) as exc:
+            raise Unauthorized(
+                "The sign-in step has expired or is invalid: sign in again", code="mfa_challenge_invalid"
+            ) from exc
 
     def peek_subject(self, token: str) -> str | None:
         """The verified subject for rate-limit keys; None when the token does not verify."""

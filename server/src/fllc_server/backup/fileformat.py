@@ -3,8 +3,10 @@
     line 1         the header: format, versions, Alembic revision, creation time, the tables in
                    foreign-key order with their columns (name and value kind) and row counts
     per table      a marker `{"table": name, "rows": n}`, then one JSON array per row
-    last line      the trailer: `{"end": FORMAT, "rows": total, "sha256": ...}`, the SHA-256 of every
-                   uncompressed byte before it
+    last line      the trailer: `{"end": FORMAT, "rows": total, "sha256": ..., "tables": {...}}`, the
+                   SHA-256 of every uncompressed byte before it, and each table's content checksum
+                   (`ContentChecksum`: the source's rows as they were read, in any order) - what a
+                   restore drill compares the restored database with; older files have none
 
 Values are written by the column's kind, so nothing depends on a backend's own representation:
 Decimal as its string ("12.50"), datetime as ISO 8601 with its UTC offset, date as ISO 8601,
@@ -86,8 +88,11 @@ class Header:
             "created_at": self.created_at,
             "source_dialect": self.source_dialect,
             "tables": [
-                {"name": t.name, "rows": t.rows,
-                 "columns": [{"name": c.name, "kind": c.kind} for c in t.columns]}
+                {
+                    "name": t.name,
+                    "rows": t.rows,
+                    "columns": [{"name": c.name, "kind": c.kind} for c in t.columns],
+                }
                 for t in self.tables
             ],
         }
@@ -152,9 +157,17 @@ def column_kind(column: Column[Any]) -> str:
         python_type = sql_type.python_type
     except NotImplementedError:
         python_type = object
-    for kind, cls in (("bool", bool), ("int", int), ("decimal", Decimal), ("float", float),
-                      ("datetime", dt.datetime), ("date", dt.date), ("time", dt.time),
-                      ("bytes", bytes), ("str", str)):
+    for kind, cls in (
+        ("bool", bool),
+        ("int", int),
+        ("decimal", Decimal),
+        ("float", float),
+        ("datetime", dt.datetime),
+        ("date", dt.date),
+        ("time", dt.time),
+        ("bytes", bytes),
+        ("str", str),
+    ):
         if issubclass(python_type, cls):
             return kind
     raise BackupError(f"No backup encoding for {column.table.name}.{column.name} ({sql_type!r})")
@@ -234,9 +247,16 @@ def _decode_json(value: Any) -> Any:
 
 
 _DECODERS: dict[str, Callable[[Any], Any]] = {
-    "int": _decode_int, "str": _decode_str, "bool": _decode_bool, "float": _decode_float,
-    "decimal": _decode_decimal, "datetime": _decode_datetime, "date": _decode_date,
-    "time": _decode_time, "bytes": _decode_bytes, "json": _decode_json,
+    "int": _decode_int,
+    "str": _decode_str,
+    "bool": _decode_bool,
+    "float": _decode_float,
+    "decimal": _decode_decimal,
+    "datetime": _decode_datetime,
+    "date": _decode_date,
+    "time": _decode_time,
+    "bytes": _decode_bytes,
+    "json": _decode_json,
 }
 
 
@@ -270,6 +290,27 @@ def row_decoder(table: TableSpec) -> Callable[[object], dict[str, Any]]:
     return decode
 
 
+class ContentChecksum:
+    """A table's content as one value: the sum (mod 2**256) of each row's SHA-256 over its encoded
+    values in canonical JSON, so it does not depend on the order the rows come in (backends sort
+    text keys differently) nor on how a backend orders a JSON object's keys."""
+
+    MODULUS = 2**256
+
+    def __init__(self) -> None:
+        self._sum = 0
+        self.rows = 0
+
+    def add(self, encoded_row: list[Any]) -> None:
+        canonical = json.dumps(encoded_row, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        digest = hashlib.sha256(canonical.encode()).digest()
+        self._sum = (self._sum + int.from_bytes(digest, "big")) % self.MODULUS
+        self.rows += 1
+
+    def hexdigest(self) -> str:
+        return f"{self._sum:064x}"
+
+
 # -- writing ---------------------------------------------------------------------------------------
 
 
@@ -286,6 +327,8 @@ class BackupWriter:
         self.partial = path.with_name(path.name + ".partial")
         self.rows = 0
         self._sha = hashlib.sha256()
+        self._checksums: dict[str, ContentChecksum] = {}
+        self._current: ContentChecksum | None = None
         fd = os.open(self.partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self._raw: IO[bytes] = os.fdopen(fd, "wb")
         self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, compresslevel=6, mtime=0)
@@ -299,13 +342,22 @@ class BackupWriter:
 
     def table(self, table: TableSpec) -> None:
         self._write(_dumps({"table": table.name, "rows": table.rows}))
+        self._current = self._checksums[table.name] = ContentChecksum()
 
     def rows_chunk(self, rows: list[list[Any]]) -> None:
         self._write(b"".join(_dumps(row) for row in rows))
         self.rows += len(rows)
+        assert self._current is not None, "rows before their table"
+        for row in rows:
+            self._current.add(row)
 
     def finish(self) -> None:
-        trailer = {"end": FORMAT, "rows": self.rows, "sha256": self._sha.hexdigest()}
+        trailer = {
+            "end": FORMAT,
+            "rows": self.rows,
+            "sha256": self._sha.hexdigest(),
+            "tables": {name: checksum.hexdigest() for name, checksum in self._checksums.items()},
+        }
         self._gzip.write(_dumps(trailer))
         self._gzip.close()
         self._raw.flush()
@@ -339,6 +391,7 @@ class BackupReader:
         except OSError as exc:
             raise BackupError(f"Cannot open {path}: {exc.strerror or exc}") from exc
         self._sha = hashlib.sha256()
+        self.checksums: dict[str, str] | None = None  # each table's content checksum, once read
         try:
             self.header = Header.from_json(self._json(self._line("the header")))
         except BaseException:
@@ -348,8 +401,9 @@ class BackupReader:
     def __enter__(self) -> BackupReader:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def close(self) -> None:
@@ -410,6 +464,12 @@ class BackupReader:
             raise self._damaged("the row total does not match the header")
         if trailer.get("sha256") != digest:
             raise self._damaged("checksum mismatch")
+        checksums = trailer.get("tables")
+        if checksums is not None:
+            names = {t.name for t in self.header.tables}
+            if not isinstance(checksums, dict) or set(checksums) != names:
+                raise self._damaged("the table checksums do not list the header's tables")
+            self.checksums = {str(k): str(v) for k, v in checksums.items()}
         try:
             rest = self._file.read(1)
         except (OSError, EOFError, zlib.error) as exc:
@@ -420,7 +480,12 @@ class BackupReader:
 
 def verify(path: Path) -> Header:
     """Read the whole file and check it; its header when it is intact, else BackupCorruptError."""
+    return verify_with_checksums(path)[0]
+
+
+def verify_with_checksums(path: Path) -> tuple[Header, dict[str, str] | None]:
+    """`verify`, and each table's content checksum at the backup's moment (None: an older file)."""
     with BackupReader(path) as reader:
         for _table, _rows in reader.chunks(5000):
             pass
-        return reader.header
+        return reader.header, reader.checksums

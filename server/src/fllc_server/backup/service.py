@@ -30,7 +30,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, MetaData, Table, event, func, insert, inspect, select, text
+from sqlalchemy import Column, MetaData, Table, func, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
@@ -59,7 +58,7 @@ from fllc_server.backup.fileformat import (
     verify,
 )
 from fllc_server.config import Settings
-from fllc_server.kit.db import build_engine, is_sqlite
+from fllc_server.kit.db import build_engine
 from fllc_server.migrations import alembic_config, downgrade, upgrade
 from fllc_server.models import Base
 from fllc_server.sync.repository import ERA_GAP, ChangeLogRepository
@@ -112,22 +111,10 @@ def _describe(url: str) -> str:
 
 
 def _engine(url: str, *, write: bool) -> AsyncEngine:
-    """An engine of our own. On SQLite the driver's implicit transactions are off and `begin()`
-    issues BEGIN (deferred for a reader, IMMEDIATE for the restore), so the backup's SELECTs
-    share one snapshot and the restore holds the write lock from its first statement."""
-    engine = build_engine(url, pool_size=2)
-    if is_sqlite(url):
-        begin_sql = "BEGIN IMMEDIATE" if write else "BEGIN"
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.isolation_level = None
-
-        @event.listens_for(engine.sync_engine, "begin")
-        def _begin(connection: Connection) -> None:
-            connection.exec_driver_sql(begin_sql)
-
-    return engine
+    """An engine of our own. On SQLite `begin()` issues BEGIN (deferred for a reader, IMMEDIATE
+    for the restore: see kit.db), so the backup's SELECTs share one snapshot and the restore holds
+    the write lock from its first statement."""
+    return build_engine(url, pool_size=2, sqlite_begin="BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def known_revisions(database_url: str) -> list[str]:
@@ -178,8 +165,14 @@ async def create_backup(database_url: str, output: Path | None = None) -> Backup
         raise BackupError(f"Reading {_describe(database_url)} failed: {type(exc).__name__}: {exc}") from exc
     finally:
         await engine.dispose()
-    return BackupResult(path=path, tables=len(header.tables), rows=rows, bytes=path.stat().st_size,
-                        seconds=time.perf_counter() - started, revision=revision)
+    return BackupResult(
+        path=path,
+        tables=len(header.tables),
+        rows=rows,
+        bytes=path.stat().st_size,
+        seconds=time.perf_counter() - started,
+        revision=revision,
+    )
 
 
 def _output_path(output: Path | None, now: dt.datetime) -> Path:
@@ -228,8 +221,10 @@ async def _write(connection: AsyncConnection, header: Header, path: Path) -> int
                 writer.rows_chunk([encode(tuple(row)) for row in partition])
                 written += len(partition)
             if written != spec.rows:  # cannot happen inside one snapshot; never write a lie
-                raise BackupError(f"{spec.name} changed during the backup ({spec.rows} counted, "
-                                  f"{written} read): the database gave no consistent snapshot")
+                raise BackupError(
+                    f"{spec.name} changed during the backup ({spec.rows} counted, "
+                    f"{written} read): the database gave no consistent snapshot"
+                )
         writer.finish()
     except BaseException:
         writer.abort()
@@ -273,10 +268,17 @@ async def _look(engine: AsyncEngine, wanted: Sequence[str]) -> _Target:
 
 
 async def restore_backup(
-    settings: Settings, path: Path, *, force: bool = False, state: AppState | None = None
+    settings: Settings,
+    path: Path,
+    *,
+    force: bool = False,
+    state: AppState | None = None,
+    scratch: bool = False,
 ) -> RestoreResult:
     """Restore `path` into the settings' database. `state`: the running app's (its in-process caches
-    are invalidated too); without it one is built from the settings (Redis reaches every process)."""
+    are invalidated too); without it one is built from the settings (Redis reaches every process).
+    `scratch`: a copy no server or device uses (a restore drill): the change log is loaded as it
+    was, not replaced by a new era, and no running server is told."""
     started = time.perf_counter()
     url = settings.effective_database_url
     where = _describe(url)
@@ -310,7 +312,7 @@ async def restore_backup(
         tables = _load_tables(header, target)
         clear = [t for t in _model_tables() if t.name in target.tables and t.name not in tables]
         counts, restored_users, era = await _load(
-            engine, path, header, tables, [*clear, *tables.values()], reached=reached
+            engine, path, header, tables, [*clear, *tables.values()], reached=None if scratch else reached
         )
         if header.alembic_revision != revisions[-1]:
             await asyncio.to_thread(upgrade, url, "head")
@@ -319,10 +321,21 @@ async def restore_backup(
         raise BackupError(f"Restoring into {where} failed: {type(exc).__name__}: {exc}") from exc
     finally:
         await engine.dispose()
-    note = await _invalidate_caches(settings, state, before.user_ids | restored_users)
-    return RestoreResult(path=path, tables=len(header.tables), rows=header.total_rows,
-                         seconds=time.perf_counter() - started, revision=header.alembic_revision,
-                         emptied=emptied, counts=counts, caches_note=note, sync_era=era)
+    if scratch:
+        note = "a scratch copy: no running server was told"
+    else:
+        note = await _invalidate_caches(settings, state, before.user_ids | restored_users)
+    return RestoreResult(
+        path=path,
+        tables=len(header.tables),
+        rows=header.total_rows,
+        seconds=time.perf_counter() - started,
+        revision=header.alembic_revision,
+        emptied=emptied,
+        counts=counts,
+        caches_note=note,
+        sync_era=era,
+    )
 
 
 async def _align_schema(
@@ -349,8 +362,10 @@ def _load_tables(header: Header, target: _Target) -> dict[str, Table]:
         if spec.name == "alembic_version" or spec.name.startswith("products_fts"):
             raise BackupError(f"The backup lists {spec.name}, which no backup holds: refused")
         if spec.name not in target.tables:
-            raise BackupError(f"The backup's table {spec.name} does not exist at revision "
-                              f"{header.alembic_revision} in the target")
+            raise BackupError(
+                f"The backup's table {spec.name} does not exist at revision "
+                f"{header.alembic_revision} in the target"
+            )
         model = Base.metadata.tables.get(spec.name)
         reflected = target.columns.get(spec.name, {})
         columns = []
@@ -398,12 +413,17 @@ async def _new_era(connection: AsyncConnection, reached: int) -> int:
 
 
 async def _load(
-    engine: AsyncEngine, path: Path, header: Header, tables: dict[str, Table], clear: Sequence[Table],
-    *, reached: int,
+    engine: AsyncEngine,
+    path: Path,
+    header: Header,
+    tables: dict[str, Table],
+    clear: Sequence[Table],
+    *,
+    reached: int | None,
 ) -> tuple[dict[str, int], set[int], int]:
     """Empty `clear` and load every table in one transaction; the counts are checked and the
-    change log's new era opened before it commits, and any error (a damaged file included) rolls
-    everything back."""
+    change log's new era opened (unless `reached` is None: a scratch copy) before it commits, and
+    any error (a damaged file included) rolls everything back."""
     user_ids: set[int] = set()
     async with engine.connect() as connection:
         mysql = connection.dialect.name in ("mysql", "mariadb")
@@ -422,7 +442,7 @@ async def _load(
                 finally:
                     reader.close()
                 counts = await _counts(connection, header, tables)
-                era = await _new_era(connection, reached)
+                era = 0 if reached is None else await _new_era(connection, reached)
                 if not mysql:
                     await _rebuild_sqlite_search(connection)
         finally:
@@ -479,21 +499,23 @@ async def _invalidate_caches(settings: Settings, state: AppState | None, user_id
     embedded default's caches live inside its server process: nothing outside it can reach them.
     """
     if state is not None:
-        from fllc_server.kit.changes import new_catalog_generation
+        from fllc_server.kit.changes import renew_catalog_generation
         from fllc_server.settings.service import load_runtime
 
-        await new_catalog_generation(state)
+        await renew_catalog_generation(state.cache)
         for user_id in sorted(user_ids):
             await state.auth.forget_user(user_id)
+        await state.auth.forget_keys()
         await load_runtime(state)
         return "this server's caches and settings were refreshed"
     if not settings.redis_url:
         where = "the embedded default" if settings.embedded else "no FLLC_REDIS_URL"
-        return (f"{where}: a server that is running keeps its in-process caches for up to a minute "
-                "and its system settings until restarted; restart it to serve the restored data at once")
+        return (
+            f"{where}: a server that is running keeps its in-process caches for up to a minute "
+            "and its system settings until restarted; restart it to serve the restored data at once"
+        )
     await _invalidate_through_redis(settings.redis_url, user_ids)
-    return ("caches invalidated for every server process through Redis; a running server keeps its "
-            "system settings until restarted")
+    return "caches invalidated and settings reloaded in every server process through Redis"
 
 
 async def _invalidate_through_redis(redis_url: str, user_ids: set[int]) -> None:
@@ -502,15 +524,16 @@ async def _invalidate_through_redis(redis_url: str, user_ids: set[int]) -> None:
     from fllc_server.auth.cache import AuthCache
     from fllc_server.infra.cache import RedisCache
     from fllc_server.infra.pubsub import RedisPubSub
-    from fllc_server.kit.changes import CATALOG_GENERATION_KEY, GENERATION_TTL
+    from fllc_server.kit.changes import renew_catalog_generation
+    from fllc_server.settings.service import SETTINGS_MESSAGE
 
     redis = Redis.from_url(redis_url)
     try:
-        # kit.changes.new_catalog_generation, without an AppState: a fresh random token.
-        token = uuid.uuid4().hex[:12]
-        await RedisCache(redis).set(CATALOG_GENERATION_KEY, token.encode(), GENERATION_TTL)
+        await renew_catalog_generation(RedisCache(redis))
         auth = AuthCache(RedisPubSub(redis))
         for user_id in sorted(user_ids):
             await auth.forget_user(user_id)
+        await auth.forget_keys()
+        await auth.announce({SETTINGS_MESSAGE: True})  # every server reloads the restored settings
     finally:
         await redis.aclose()

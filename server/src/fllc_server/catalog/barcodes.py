@@ -12,6 +12,8 @@ element strings with AI 01 (raw, with group separators, or in parentheses: `(01)
 
 from __future__ import annotations
 
+import datetime as dt
+
 from biip import ParseError
 from biip.gs1_messages import GS1Message
 from biip.symbology import GS1Symbology, SymbologyIdentifier
@@ -83,6 +85,28 @@ def normalise_scan(raw: str) -> str:
     raise InvalidBarcode(
         f"{code!r} is neither a GTIN (EAN-8, UPC-A, EAN-13, GTIN-14) nor a GS1 element string"
     )
+
+
+def scanned_expiry(raw: str) -> dt.date | None:
+    """The expiry date (GS1 AI 17) a scanned GS1 element string carries; None for any other code
+    (a plain GTIN, no AI 17, or something unreadable: `normalise_scan` refuses that)."""
+    code = raw.strip(" \r\n\t")
+    try:
+        if code.startswith("]"):
+            symbology = SymbologyIdentifier.extract(code)
+            if symbology.gs1_symbology not in GS1Symbology.with_gs1_messages():
+                return None
+            message = GS1Message.parse(code[len(symbology.value) :].strip("\x1d"))
+        elif code.startswith("("):
+            message = GS1Message.parse_hri(code)
+        elif code[:2] in _GS1_GTIN_AIS and len(code) >= 16:
+            message = GS1Message.parse(code.strip("\x1d"))
+        else:
+            return None
+    except (ParseError, IndexError, ValueError):
+        return None
+    element = message.element_strings.get(ai="17")
+    return element.date if element is not None else None
 
 
 def _plain_gtin(code: str) -> str:

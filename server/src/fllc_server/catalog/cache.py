@@ -19,6 +19,7 @@ parses anything; the route stores under the same key.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -27,7 +28,6 @@ from typing import TYPE_CHECKING
 from fastapi import Request, Response
 from starlette.types import Scope
 
-from fllc_server.auth.permissions import Permission
 from fllc_server.catalog import search_params
 from fllc_server.kit.changes import catalog_generation
 
@@ -74,8 +74,13 @@ class CatalogAnswers:
             body, generation = await self.find(question)
             if body is not None:
                 return body, True
-        current = generation if generation is not None else (await catalog_generation(self.state)).encode()
-        body = await answer(current)
+        current = (
+            generation if generation is not None else (await catalog_generation(self.state.cache)).encode()
+        )
+        body, computed = await self.state.answers.once(self.key(question), current, lambda: answer(current))
+        if not computed:  # another request of this process worked it out meanwhile (and stored it)
+            self.state.metrics.cache_lookup(self.name, hit=True)
+            return body, True
         await self.store(question, current, body)
         return body, False
 
@@ -94,7 +99,7 @@ class CatalogAnswers:
         prefix = generation + SEPARATOR
         if stored is None or not stored.startswith(prefix):
             return None
-        body = stored[len(prefix):]
+        body = stored[len(prefix) :]
         self.state.answers.put(key, generation, body)
         return body
 
@@ -104,16 +109,19 @@ class CatalogRead:
     """A cached read of the catalog API, for the fast path and its route (kit.cached_reads).
 
     `compute`: how to work out a miss without the framework (the search, from the in-process
-    index), given the request and the generation the answer is for; None when it cannot."""
+    index), given the request and the generation the answer is for; None when it cannot.
+    `daily`: the answer takes no parameters and depends on today's date (UTC), so it is kept per
+    day as well as per generation (the dashboard's receipts today, late orders)."""
 
     name: str
-    route: str
-    permission: Permission = Permission.PRODUCTS_VIEW
+    route: str  # its permission is the route's own (kit.cached_reads.guarded)
     compute: Callable[[AppState, Scope, bytes], Awaitable[bytes | None]] | None = None
+    daily: bool = False
 
-    @staticmethod
-    def question(scope: Scope) -> str:
+    def question(self, scope: Scope) -> str:
         """The request as sent: two spellings of one question are two entries, never a wrong one."""
+        if self.daily:
+            return f"{scope['path']}@{dt.datetime.now(dt.UTC).date().isoformat()}"
         return f"{scope['path']}?{scope.get('query_string', b'').decode('latin-1')}"
 
     async def answer(self, state: AppState, scope: Scope) -> tuple[bytes, bool] | None:

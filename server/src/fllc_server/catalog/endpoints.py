@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from fllc_server.auth.dependencies import ProductsDelete, ProductsModify, ProductsView
 from fllc_server.catalog.cache import BY_BARCODE, PRODUCT_SEARCH, CatalogAnswers
@@ -22,12 +22,13 @@ from fllc_server.kit.commands import IdempotencyKey, run_command
 from fllc_server.kit.deps import SessionDep, get_state
 from fllc_server.kit.errors import BadRequest
 from fllc_server.kit.pagination import Page, PageDep
+from fllc_server.kit.strict import PathId, QueryInt
 
 products = APIRouter(prefix="/api/v1/products", tags=["catalog"])
 
 MAX_SCAN_LENGTH = 200
-ProductId = Annotated[int, Path(ge=1, le=2**53)]
-BaseVersion = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Delete only this version")]
+ProductId = PathId
+BaseVersion = Annotated[QueryInt | None, Query(ge=1, le=2**31 - 1, description="Delete only this version")]
 ERRORS: dict[int | str, dict[str, object]] = {
     400: {"description": "Invalid input"},
     404: {"description": "Unknown product, category or supplier"},

@@ -1,16 +1,20 @@
-"""Product searches answered from an in-process index of the live catalog (issue 3).
+"""Product searches answered from an in-process index of the live catalog.
 
-An uncached search costs MariaDB ~5 ms (sorting thousands of matches) and Python ~3 ms; from memory
-it is tens of microseconds. Every server process keeps a `CatalogIndex` of the live products; the
-database stays the source of truth and answers whatever the index cannot (not built yet, catching
-up from a large change, non-ASCII text — see `Snapshot.page`).
+Every server process keeps a `CatalogIndex` of the live products and answers uncached searches from
+memory, without a query. The database stays the source of truth, and its search (catalog.repository)
+stays as the fallback for what the index declines: searches while the index is being built or is
+catching up from a large change, and text the index does not mirror (non-ASCII names, whose
+collation rules only the database has — see `Snapshot.page`). Both executors take the same
+`ProductQuery` (catalog.search_params), the same tokenisation and barcode normalisation
+(catalog.search, catalog.barcodes) and the same reorder rule (catalog.reorder); test_index.py checks
+that they give identical answers.
 
 What is indexed — exactly what the database path (catalog.repository) matches and how it orders:
 
 - name words: catalog.search's tokenisation (every word of a name; a query's words all present,
   the last one as a prefix), SKU prefix (ASCII, case-insensitive like LIKE on both backends), the
-  normalised barcode (exact); filters category, supplier, below reorder point (reorder_point > 0
-  and quantity_on_hand <= reorder_point); every sort with the SQL's tie-break (id, same direction).
+  normalised barcode (exact); filters category, supplier, below reorder point (catalog.reorder's
+  rule); every sort with the SQL's tie-break (id, same direction).
 - text sort keys are the database's own: on MySQL/MariaDB the collation's WEIGHT_STRING (trailing
   spaces cut: PAD SPACE), on SQLite NOCASE (ASCII letters folded, then code points).
 - each product's ProductOut JSON is rendered once, so a page is a join of bytes (the same bytes
@@ -24,8 +28,8 @@ them (idempotent upserts/removals) and records g. Every write bumps the generati
 commit, so an index at generation g holds every write whose bump the request could have seen.
 Seq gaps (transactions not committed yet, or rolled back): the cursor stays at the highest
 contiguous seq, the rows beyond it are read again next time, and a gap counts as permanent after
-sync.service.GAP_SETTLE, like the sync pull. A cursor below the change log's floor (a compaction
-dropped tombstones past it, or a restore opened a new era) rebuilds the index.
+kit.changes.GAP_SETTLE (the sync pull's rule: `settled_seq`). A cursor below the change log's
+floor (a compaction dropped tombstones past it, or a restore opened a new era) rebuilds the index.
 """
 
 from __future__ import annotations
@@ -47,28 +51,31 @@ from pydantic import TypeAdapter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fllc_server.catalog.reorder import needs_reorder
 from fllc_server.catalog.repository import PRODUCT_COLUMNS, PRODUCT_FIELDS, as_barcode
 from fllc_server.catalog.schemas import ProductOut
 from fllc_server.catalog.search import ProductQuery, name_words, words
-from fllc_server.kit.changes import catalog_generation
+from fllc_server.kit.changes import catalog_generation, settled_seq
 from fllc_server.kit.memory import keep_long_lived
 from fllc_server.kit.pagination import PageParams
-from fllc_server.models import Change, Product, SettingRow
+from fllc_server.models import Change, Product
 from fllc_server.models.base import utcnow
+from fllc_server.sync.repository import ChangeLogRepository
 
 if TYPE_CHECKING:
-    from fllc_server.state import AppState
+    from prometheus_client.registry import CollectorRegistry
+
+    from fllc_server.infra.cache import Cache, FreshRead
+    from fllc_server.kit.db import Database
 
 logger = logging.getLogger(__name__)
 
 Slots = NDArray[np.int64]
 
-FLOOR_KEY = "sync.change_log_floor"  # sync.repository's marks, read here (never written)
-COMPACTED_KEY = "sync.change_log_compacted"
-GAP_SETTLE = dt.timedelta(seconds=10)  # sync.service.GAP_SETTLE: a younger gap may still commit
 PRODUCT_CHANGES = frozenset({"product", "stock"})  # change_log entity types whose id is a product's
 CHANGES_PER_CATCH_UP = 20_000  # more changed rows than this: rebuild (in the background) instead
 BUILD_CHUNK = 10_000  # products read per statement while building
+SETTLE_WINDOW = 1_000  # a build's cursor: the newest changes searched for a young gap
 RETRY_BUILD = 30.0  # seconds after a failed build before a search starts another
 WALK_FROM = 1_000  # matches beyond which a page is found by walking the sort order
 OVERLAY_LIMIT = 2_000  # renamed/new products kept beside the word postings before these are rebuilt
@@ -114,7 +121,7 @@ def _mysql_key(weights: bytes | None) -> tuple[bytes, bool]:
     key = bytes(weights or b"")
     while key.endswith(SPACE_WEIGHT) and len(key) % 2 == 0:
         key = key[:-2]
-    sure = all(key[i:i + 2] >= SPACE_WEIGHT for i in range(0, len(key), 2))
+    sure = all(key[i : i + 2] >= SPACE_WEIGHT for i in range(0, len(key), 2))
     return key, sure
 
 
@@ -152,8 +159,11 @@ def _rows(raw: Sequence[Sequence[Any]], *, sqlite: bool) -> list[Row]:
                 barcode=product.barcode,
                 category_id=product.category_id or 0,
                 supplier_id=product.supplier_id or 0,
-                below_reorder=product.reorder_point > 0
-                and product.quantity_on_hand <= product.reorder_point,
+                below_reorder=needs_reorder(
+                    reorder_point=product.reorder_point,
+                    reorder_quantity=product.reorder_quantity,
+                    quantity_on_hand=product.quantity_on_hand,
+                ),
                 keys=keys,
                 plain_name=name.isascii(),
                 sure_order=sure,
@@ -173,7 +183,7 @@ async def _load(session: AsyncSession, ids: Sequence[int], *, sqlite: bool) -> l
     """The current rows of these products (deleted ones too: `live` says which)."""
     raw: list[Sequence[Any]] = []
     for first in range(0, len(ids), 1000):
-        chunk = list(ids[first:first + 1000])
+        chunk = list(ids[first : first + 1000])
         result = await session.execute(select(*_columns(sqlite)).where(Product.id.in_(chunk)))
         raw += result.all()
     return _rows(raw, sqlite=sqlite)
@@ -288,19 +298,17 @@ class _Postings:
         sizes = np.fromiter((len(by_word[w]) for w in vocab), dtype=np.int64, count=len(vocab))
         starts = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(sizes, out=starts[1:])
-        flat = np.fromiter(
-            (s for w in vocab for s in by_word[w]), dtype=np.int64, count=int(starts[-1])
-        )
+        flat = np.fromiter((s for w in vocab for s in by_word[w]), dtype=np.int64, count=int(starts[-1]))
         return cls(vocab, starts, flat, {w: i for i, w in enumerate(vocab)})
 
     def exact(self, word: str) -> Slots:
         i = self.position.get(word)
-        return _EMPTY if i is None else self.flat[self.starts[i]:self.starts[i + 1]]
+        return _EMPTY if i is None else self.flat[self.starts[i] : self.starts[i + 1]]
 
     def prefix(self, text: str) -> Slots:
         lo = bisect.bisect_left(self.vocab, text)
         hi = bisect.bisect_left(self.vocab, text + "\U0010ffff", lo)
-        block = self.flat[self.starts[lo]:self.starts[hi]]
+        block = self.flat[self.starts[lo] : self.starts[hi]]
         if hi - lo <= 1:
             return block
         if len(text) > 2:
@@ -516,7 +524,7 @@ class Snapshot:
         total = len(everything)
         chunk = min(total, int(stop * total / size * 1.5) + 64)
         while True:
-            part = everything[:chunk] if not descending else everything[total - chunk:][::-1]
+            part = everything[:chunk] if not descending else everything[total - chunk :][::-1]
             found = part[member[part]]
             if len(found) >= stop or chunk >= total:
                 return found[start:stop]
@@ -598,7 +606,7 @@ def _slice(ordered: Slots, start: int, stop: int, descending: bool) -> Slots:
     size = len(ordered)
     if start >= size:
         return _EMPTY
-    return ordered[max(size - stop, 0):size - start][::-1]
+    return ordered[max(size - stop, 0) : size - start][::-1]
 
 
 def _top(slots: Slots, ranks: Slots, start: int, stop: int, descending: bool) -> Slots:
@@ -644,9 +652,16 @@ class _Cursor:
 class CatalogIndex:
     """This process's index of the live catalog (see the module docstring)."""
 
-    def __init__(self, state: AppState) -> None:
-        self.state = state
-        self.sqlite = state.db.sqlite
+    def __init__(
+        self, db: Database, cache: Cache, generation: FreshRead, registry: CollectorRegistry
+    ) -> None:
+        """`generation`: the shared read of the catalog generation (AppState.catalog_generation);
+        `registry`: the app's metrics registry, where the index reports its size and freshness."""
+        self.db = db
+        self.cache = cache
+        self.catalog_generation = generation
+        self.registry = registry
+        self.sqlite = db.sqlite
         self.snapshot: Snapshot | None = None
         self._c = _Cursor()
         self.ready = asyncio.Event()
@@ -667,7 +682,7 @@ class CatalogIndex:
 
     def start(self) -> None:
         """Build in the background: searches use the database until the index is ready."""
-        self.state.metrics.registry.register(_Collector(self))
+        self.registry.register(_Collector(self))
         self._rebuild()
 
     async def stop(self) -> None:
@@ -686,8 +701,8 @@ class CatalogIndex:
     async def _build(self) -> None:
         started = time.perf_counter()
         try:
-            generation = (await catalog_generation(self.state)).encode()
-            async with self.state.db.sessions() as session:
+            generation = (await catalog_generation(self.cache)).encode()
+            async with self.db.sessions() as session:
                 floor, compacted = await _marks(session)
                 cursor = await _settled_head(session, compacted)
                 raw = await _load_live(session, sqlite=self.sqlite)
@@ -722,7 +737,7 @@ class CatalogIndex:
                 self._rebuild()  # the last build failed (database down at start...): try again
             return None
         if generation is None:
-            generation = await self.state.catalog_generation.get()
+            generation = await self.catalog_generation.get()
         if generation is None:
             return None
         if generation != self._c.generation and not await self._catch_up_after_now():
@@ -763,8 +778,8 @@ class CatalogIndex:
         them and take the generation. False (and a rebuild started) when that is not possible."""
         if self.snapshot is None:
             return False
-        generation = (await catalog_generation(self.state)).encode()
-        async with self.state.db.sessions() as session:
+        generation = (await catalog_generation(self.cache)).encode()
+        async with self.db.sessions() as session:
             floor, compacted = await _marks(session)
             if self._c.seq < floor:  # tombstones compacted past the cursor, or a restore's new era
                 self._rebuild()
@@ -787,7 +802,7 @@ class CatalogIndex:
             return False
         found = {row.id for row in rows}
         snapshot.apply(rows, [i for i in ids if i not in found])
-        self._c.seq = _contiguous(
+        self._c.seq = settled_seq(
             [(int(c.seq), c.created_at) for c in changes], max(self._c.seq, compacted), utcnow()
         )
         self._c.floor = floor
@@ -800,14 +815,8 @@ class CatalogIndex:
 
 
 async def _marks(session: AsyncSession) -> tuple[int, int]:
-    """(the change log's floor, its compaction mark) — sync's settings, 0 when absent."""
-    result = await session.execute(
-        select(SettingRow.key, SettingRow.value).where(SettingRow.key.in_([FLOOR_KEY, COMPACTED_KEY]))
-    )
-    rows: dict[str, Any] = {str(row[0]): row[1] for row in result.all()}
-    floor = int(rows.get(FLOOR_KEY) or 0)
-    compacted = rows.get(COMPACTED_KEY)
-    return floor, int(compacted) if compacted is not None else floor
+    """(the change log's floor, its compaction mark): sync's marks."""
+    return await ChangeLogRepository(session).marks()
 
 
 async def _settled_head(session: AsyncSession, compacted: int) -> int:
@@ -817,30 +826,14 @@ async def _settled_head(session: AsyncSession, compacted: int) -> int:
     rows = (
         await session.execute(
             select(Change.seq, Change.created_at)
-            .where(Change.seq > newest - 1000)
+            .where(Change.seq > newest - SETTLE_WINDOW)
             .order_by(Change.seq)
         )
     ).all()
     if not rows:
         return newest
     changes = [(int(r.seq), r.created_at) for r in rows]
-    return _contiguous(changes, max(changes[0][0] - 1, compacted), utcnow())
-
-
-def _contiguous(changes: Sequence[tuple[int, dt.datetime]], known: int, now: dt.datetime) -> int:
-    """The highest seq up to which every seq is settled: the first gap whose next change is
-    younger than GAP_SETTLE stops it (sync.service.settled's rule)."""
-    for seq, created_at in changes:
-        if seq <= known:
-            continue
-        if seq > known + 1 and now - _aware(created_at) < GAP_SETTLE:
-            return known
-        known = seq
-    return known
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    return settled_seq(changes, max(changes[0][0] - 1, compacted), utcnow())
 
 
 class _Collector:

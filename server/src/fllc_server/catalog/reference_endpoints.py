@@ -9,10 +9,11 @@ products.delete to products only). Updates carry `version`; deletes take an opti
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel
 
-from fllc_server.auth.dependencies import ProductsModify, ProductsView
+from fllc_server.auth.dependencies import ProductsModify
+from fllc_server.auth.entities import reads
 from fllc_server.catalog.reference_service import (
     CategoryService,
     LocationService,
@@ -31,9 +32,10 @@ from fllc_server.catalog.schemas import (
 from fllc_server.kit.commands import IdempotencyKey, run_command
 from fllc_server.kit.deps import SessionDep, get_state
 from fllc_server.kit.pagination import Page, PageDep
+from fllc_server.kit.strict import PathId, QueryInt
 
-EntityIdPath = Annotated[int, Path(ge=1, le=2**53)]
-BaseVersion = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Delete only this version")]
+EntityIdPath = PathId
+BaseVersion = Annotated[QueryInt | None, Query(ge=1, le=2**31 - 1, description="Delete only this version")]
 SearchText = Annotated[str | None, Query(max_length=100, description="Part of the name")]
 
 
@@ -59,17 +61,17 @@ def reference_router(
     def service(request: Request, session: Any) -> ReferenceService[Any]:
         return service_class(session, get_state(request))
 
-    @router.get("", response_model=Page[out])  # type: ignore[valid-type]
+    may_read = [Depends(reads(kind))]  # who may read `kind`: auth.entities, as sync and events
+
+    @router.get("", response_model=Page[out], dependencies=may_read)  # type: ignore[valid-type]
     async def list_entities(
-        *, _user: ProductsView, request: Request, session: SessionDep, page: PageDep, q: SearchText = None
+        *, request: Request, session: SessionDep, page: PageDep, q: SearchText = None
     ) -> Any:
         rows, total = await service(request, session).list(offset=page.offset, limit=page.per_page, q=q)
         return Page[out](data=[out.model_validate(r) for r in rows], meta=page.meta(total))  # type: ignore[valid-type]
 
-    @router.get("/{entity_id}", response_model=out, responses=errors)
-    async def get_entity(
-        *, entity_id: EntityIdPath, _user: ProductsView, request: Request, session: SessionDep
-    ) -> Any:
+    @router.get("/{entity_id}", response_model=out, responses=errors, dependencies=may_read)
+    async def get_entity(*, entity_id: EntityIdPath, request: Request, session: SessionDep) -> Any:
         return out.model_validate(await service(request, session).get(entity_id))
 
     @router.post("", response_model=out, status_code=status.HTTP_201_CREATED, responses=errors)

@@ -10,7 +10,6 @@ from sqlalchemy import (
     BigInteger,
     Select,
     String,
-    and_,
     bindparam,
     column,
     func,
@@ -24,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from fllc_server.catalog.barcodes import InvalidBarcode, normalise_barcode
+from fllc_server.catalog.reorder import needs_reorder_clause
 from fllc_server.catalog.schemas import ProductSort
 from fllc_server.catalog.search import (
     LIKE_ESCAPE,
@@ -165,7 +165,8 @@ def page_total(query: ProductQuery, rows: int) -> int | None:
 # The statements depend on the query's *shape* only (which filters, how many words, which sort):
 # its values are bound parameters. Each shape is built and compiled once per dialect, and run as
 # driver SQL, so a search costs no statement building, no compilation and no ORM loading — those
-# were most of the Python time of an uncached search (issue 3).
+# were most of the Python time of an uncached search. This is the fallback of catalog.index (see
+# there): it answers while the index builds or catches up, and the text the index does not mirror.
 
 _SORT_COLUMNS: dict[str, Any] = {
     "name": Product.name,
@@ -198,11 +199,17 @@ PRODUCT_FIELDS: tuple[str, ...] = (
     "reorder_point",
     "reorder_quantity",
     "quantity_on_hand",
+    "quantity_reserved",
     "version",
     "created_at",
     "updated_at",
 )
-_PRODUCT_COLUMNS = [Product.__table__.c[field] for field in PRODUCT_FIELDS]
+_PRODUCT_COLUMNS: list[Any] = [
+    Product.quantity_reserved.expression.label(field)  # summed from the reservations (models.catalog)
+    if field == "quantity_reserved"
+    else Product.__table__.c[field]
+    for field in PRODUCT_FIELDS
+]
 
 
 def _order_by(sort: ProductSort, *, sqlite: bool) -> list[Any]:
@@ -245,7 +252,7 @@ class _Shape:
 class _Compiled:
     sql: str
     names: tuple[str, ...]  # the bound parameters, in the driver's order
-    constants: dict[str, Any]  # the values of the statement's own literals (reorder_point > 0)
+    constants: dict[str, Any]  # the values of the statement's own literals (catalog.reorder's zeros)
 
     def parameters(self, query: ProductQuery) -> tuple[Any, ...]:
         values = search_parameters(query)
@@ -342,7 +349,7 @@ def _filters(shape: _Shape) -> list[ColumnElement[bool]]:
     if shape.supplier:
         filters.append(Product.supplier_id == bindparam("supplier_id"))
     if shape.below_reorder:
-        filters.append(and_(Product.reorder_point > 0, Product.quantity_on_hand <= Product.reorder_point))
+        filters.append(needs_reorder_clause(Product))
     return filters
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import EmailStr, Field, StringConstraints, field_validator, model_validator
+from pydantic import EmailStr, Field, StringConstraints, computed_field, field_validator, model_validator
 
 from fllc_server.catalog.barcodes import InvalidBarcode, normalise_barcode
 from fllc_server.kit.schemas import Money, RequestSchema, ResponseSchema
@@ -150,9 +150,15 @@ class ProductOut(ResponseSchema):
     reorder_point: int
     reorder_quantity: int
     quantity_on_hand: int
+    quantity_reserved: int = Field(default=0, description="Units open orders hold until they ship")
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    @computed_field(description="On hand - reserved: what a new order or sale can have")  # type: ignore[prop-decorator]
+    @property
+    def quantity_available(self) -> int:
+        return self.quantity_on_hand - self.quantity_reserved
 
 
 class StockAtLocation(ResponseSchema):

@@ -18,6 +18,7 @@ from starlette.types import Scope
 from fllc_server.catalog.schemas import ProductSort
 from fllc_server.catalog.search import ProductQuery
 from fllc_server.kit.pagination import PageParams
+from fllc_server.kit.strict import QueryBool, QueryInt
 
 if TYPE_CHECKING:
     from fllc_server.state import AppState
@@ -27,12 +28,12 @@ class SearchParams(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     q: str | None = Field(None, max_length=200, description="SKU prefix, exact barcode or name words")
-    category_id: int | None = Field(None, ge=1, le=2**53)
-    supplier_id: int | None = Field(None, ge=1, le=2**53)
-    below_reorder: bool = False
+    category_id: QueryInt | None = Field(None, ge=1, le=2**53)
+    supplier_id: QueryInt | None = Field(None, ge=1, le=2**53)
+    below_reorder: QueryBool = False
     sort: ProductSort = ProductSort.NAME
-    page: int = Field(1, ge=1, le=1_000_000)
-    per_page: int = Field(50, ge=1, le=200)
+    page: QueryInt = Field(1, ge=1, le=1_000_000)
+    per_page: QueryInt = Field(50, ge=1, le=200)
 
     @classmethod
     def of_query_string(cls, raw: bytes) -> SearchParams | None:

@@ -114,6 +114,7 @@ class ProductService:
         await self._check_references(data.category_id, data.supplier_id)
         product = Product(**data.model_dump())
         await self._flush_unique(lambda: self.products.add(product))
+        await self._reload_reserved(product)
         await record_write(
             self.session,
             self.state,
@@ -141,6 +142,7 @@ class ProductService:
             setattr(product, field, value)
         product.version += 1
         await self._flush_unique(self.session.flush)
+        await self._reload_reserved(product)
         await record_write(
             self.session,
             self.state,
@@ -179,6 +181,7 @@ class ProductService:
         product.deleted_at = None
         product.version += 1
         await self.session.flush()
+        await self._reload_reserved(product)
         await record_write(
             self.session,
             self.state,
@@ -191,6 +194,11 @@ class ProductService:
         return product
 
     # ---------------------------------------------------------------------------------- helpers
+
+    async def _reload_reserved(self, product: Product) -> None:
+        """A flush expires the summed `quantity_reserved` (models.catalog): read it again here, in
+        the database call's own place, not lazily while the answer is rendered."""
+        await self.session.refresh(product, attribute_names=["quantity_reserved"])
 
     async def _get_for_update(self, product_id: int) -> Product:
         product = await self.products.get(product_id, for_update=True)

@@ -84,7 +84,6 @@ async def record_write(
     deleted = action == "delete"
     return await record_change(
         session,
-        state,
         entity_type=entity_type,
         entity_id=entity_id,
         action="delete" if deleted else "upsert",

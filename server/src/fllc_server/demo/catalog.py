@@ -59,17 +59,32 @@ class Ids:
 
 def categories(ids: Ids, now: dt.datetime) -> list[Row]:
     return [
-        {"id": ids.category + i, "name": dept.name, "parent_id": None, "version": 1,
-         "deleted_at": None, "created_at": now, "updated_at": now}
+        {
+            "id": ids.category + i,
+            "name": dept.name,
+            "parent_id": None,
+            "version": 1,
+            "deleted_at": None,
+            "created_at": now,
+            "updated_at": now,
+        }
         for i, dept in enumerate(DEPARTMENTS)
     ]
 
 
 def suppliers(ids: Ids, now: dt.datetime, rng: random.Random) -> list[Row]:
     return [
-        {"id": ids.supplier + i, "name": name, "email": f"orders@{_slug(name)}.example.com",
-         "phone": f"(555) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
-         "lead_time_days": lead, "version": 1, "deleted_at": None, "created_at": now, "updated_at": now}
+        {
+            "id": ids.supplier + i,
+            "name": name,
+            "email": f"orders@{_slug(name)}.example.com",
+            "phone": f"(555) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
+            "lead_time_days": lead,
+            "version": 1,
+            "deleted_at": None,
+            "created_at": now,
+            "updated_at": now,
+        }
         for i, (name, lead) in enumerate(SUPPLIERS)
     ]
 
@@ -120,23 +135,33 @@ def customers(count: int, ids: Ids, rng: random.Random, now: dt.datetime) -> tup
         business = rng.random() < 0.25
         name = f"{last} {rng.choice(COMPANY_WORDS)}" if business else f"{first} {last}"
         customer_id = ids.customer + i
-        people.append({
-            "id": customer_id, "name": name,
-            "email": f"{first.lower()}.{last.lower()}{customer_id}@example.com",
-            "phone": f"(555) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
-            "created_at": now - dt.timedelta(days=rng.randint(30, 720)),
-        })
+        people.append(
+            {
+                "id": customer_id,
+                "name": name,
+                "email": f"{first.lower()}.{last.lower()}{customer_id}@example.com",
+                "phone": f"(555) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
+                "created_at": now - dt.timedelta(days=rng.randint(30, 720)),
+            }
+        )
         kinds = ("shipping", "billing") if rng.random() < 0.3 else ("shipping",)
         for kind in kinds:
             city, region, zip3 = rng.choice(CITIES)
-            addresses.append({
-                "id": ids.address + len(addresses), "customer_id": customer_id, "kind": kind,
-                "line1": f"{rng.randint(10, 9999)} {rng.choice(STREETS)}",
-                "line2": rng.choice(("", "", "", f"Suite {rng.randint(100, 450)}",
-                                     f"Apt {rng.randint(1, 40)}")),
-                "city": city, "region": region, "postal_code": f"{zip3}{rng.randint(10, 99)}",
-                "country": "US",
-            })
+            addresses.append(
+                {
+                    "id": ids.address + len(addresses),
+                    "customer_id": customer_id,
+                    "kind": kind,
+                    "line1": f"{rng.randint(10, 9999)} {rng.choice(STREETS)}",
+                    "line2": rng.choice(
+                        ("", "", "", f"Suite {rng.randint(100, 450)}", f"Apt {rng.randint(1, 40)}")
+                    ),
+                    "city": city,
+                    "region": region,
+                    "postal_code": f"{zip3}{rng.randint(10, 99)}",
+                    "country": "US",
+                }
+            )
     return people, addresses
 
 
@@ -157,8 +182,15 @@ def _weighted(rng: random.Random, choices: tuple[tuple[str, int], ...]) -> str:
     return rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
 
 
-def orders(count: int, products: list[Row], customer_ids: list[int], ids: Ids, *,
-           rng: random.Random, now: dt.datetime) -> Sales:
+def orders(
+    count: int,
+    products: list[Row],
+    customer_ids: list[int],
+    ids: Ids,
+    *,
+    rng: random.Random,
+    now: dt.datetime,
+) -> Sales:
     sales = Sales()
     for i in range(count):
         order_id = ids.order + i
@@ -168,30 +200,49 @@ def orders(count: int, products: list[Row], customer_ids: list[int], ids: Ids, *
         for item in rng.sample(products, k=min(len(products), rng.randint(1, 4))):
             quantity = rng.randint(1, 5)
             total += item["price"] * quantity
-            sales.items.append({"id": ids.order_item + len(sales.items), "order_id": order_id,
-                                "product_id": item["id"], "quantity": quantity, "unit_price": item["price"]})
+            sales.items.append(
+                {
+                    "id": ids.order_item + len(sales.items),
+                    "order_id": order_id,
+                    "product_id": item["id"],
+                    "quantity": quantity,
+                    "unit_price": item["price"],
+                }
+            )
             if status != "cancelled":
                 sales.sold[item["id"]].append((order_id, quantity, created))
         external = None if source == "manual" else f"{source.upper()}-{order_id:08d}"
-        sales.orders.append({
-            "id": order_id, "number": f"SO-{order_id:07d}", "customer_id": rng.choice(customer_ids),
-            "status": status, "source": source, "external_ref": external, "total": total.quantize(CENT),
-            "created_at": created,
-        })
+        sales.orders.append(
+            {
+                "id": order_id,
+                "number": f"SO-{order_id:07d}",
+                "customer_id": rng.choice(customer_ids),
+                "status": status,
+                "source": source,
+                "external_ref": external,
+                "total": total.quantize(CENT),
+                "created_at": created,
+            }
+        )
     return sales
 
 
-def reviews(count: int, products: list[Row], customer_ids: list[int],
-            rng: random.Random, now: dt.datetime) -> list[Row]:
+def reviews(
+    count: int, products: list[Row], customer_ids: list[int], rng: random.Random, now: dt.datetime
+) -> list[Row]:
     rows = []
     for _ in range(count):
         rating = rng.choices((5, 4, 3, 2, 1), weights=(45, 30, 12, 7, 6))[0]
-        rows.append({
-            "product_id": rng.choice(products)["id"], "customer_id": rng.choice(customer_ids),
-            "rating": rating, "title": rng.choice(REVIEW_TITLES[rating]),
-            "body": rng.choice(REVIEW_BODIES[rating]),
-            "created_at": now - dt.timedelta(days=rng.uniform(0, 90)),
-        })
+        rows.append(
+            {
+                "product_id": rng.choice(products)["id"],
+                "customer_id": rng.choice(customer_ids),
+                "rating": rating,
+                "title": rng.choice(REVIEW_TITLES[rating]),
+                "body": rng.choice(REVIEW_BODIES[rating]),
+                "created_at": now - dt.timedelta(days=rng.uniform(0, 90)),
+            }
+        )
     return rows
 
 
@@ -218,8 +269,15 @@ def _targets(rng: random.Random, reorder_point: int) -> tuple[int, int]:
     return main, (rng.randint(4, 40) if rng.random() < 0.4 else 0)
 
 
-def stock_history(item: Row, sold: list[tuple[int, int, dt.datetime]], where: Locations, *,
-                  user_id: int | None, rng: random.Random, now: dt.datetime) -> StockHistory:
+def stock_history(
+    item: Row,
+    sold: list[tuple[int, int, dt.datetime]],
+    where: Locations,
+    *,
+    user_id: int | None,
+    rng: random.Random,
+    now: dt.datetime,
+) -> StockHistory:
     """Movements whose sums per location are the stock levels: intake, transfer, sales, losses."""
     main_qty, bin_qty = _targets(rng, item["reorder_point"])
     loss = rng.choice((0, 0, 0, 0, 1, 2))
@@ -228,12 +286,20 @@ def stock_history(item: Row, sold: list[tuple[int, int, dt.datetime]], where: Lo
     product_id, bin_id = item["id"], rng.choice(where.bins)
 
     def move(location: int, delta: int, reason: str, when: dt.datetime, **extra: Any) -> None:
-        history.movements.append({
-            "product_id": product_id, "location_id": location, "delta": delta, "reason": reason,
-            "reason_code": extra.get("reason_code"), "order_id": extra.get("order_id"),
-            "lot": extra.get("lot"), "note": None, "user_id": extra.get("user_id", user_id),
-            "created_at": when,
-        })
+        history.movements.append(
+            {
+                "product_id": product_id,
+                "location_id": location,
+                "delta": delta,
+                "reason": reason,
+                "reason_code": extra.get("reason_code"),
+                "order_id": extra.get("order_id"),
+                "lot": extra.get("lot"),
+                "note": None,
+                "user_id": extra.get("user_id", user_id),
+                "created_at": when,
+            }
+        )
 
     intake = main_qty + bin_qty + sold_total + loss
     if intake:
@@ -246,12 +312,19 @@ def stock_history(item: Row, sold: list[tuple[int, int, dt.datetime]], where: Lo
     for order_id, quantity, when in sold:
         move(where.main, -quantity, "sale", when, order_id=order_id, user_id=None)
     if loss:
-        move(where.main, -loss, "adjustment", now - dt.timedelta(days=rng.uniform(1, 30)),
-             reason_code="damaged")
-    history.levels.append({"product_id": product_id, "location_id": where.main, "quantity": main_qty,
-                           "updated_at": now})
+        move(
+            where.main,
+            -loss,
+            "adjustment",
+            now - dt.timedelta(days=rng.uniform(1, 30)),
+            reason_code="damaged",
+        )
+    history.levels.append(
+        {"product_id": product_id, "location_id": where.main, "quantity": main_qty, "updated_at": now}
+    )
     if bin_qty:
-        history.levels.append({"product_id": product_id, "location_id": bin_id, "quantity": bin_qty,
-                               "updated_at": now})
+        history.levels.append(
+            {"product_id": product_id, "location_id": bin_id, "quantity": bin_qty, "updated_at": now}
+        )
     item["quantity_on_hand"] = main_qty + bin_qty
     return history

@@ -1,7 +1,8 @@
 """`fllc-server seed-demo`: one user per role with printed demo passwords, and a realistic store —
-categories, suppliers, locations, products with valid EAN-13s, customers, orders, reviews and a stock
-history whose sums are the stock levels. Bulk inserts in one transaction; change_log rows so a
-client's first sync pull sees the catalog."""
+categories, suppliers, locations, products with valid EAN-13s, customers, orders, reviews, a stock
+history whose sums are the stock levels, and submitted purchase orders
+whose lines are demo products, so that Receive PO has something to scan against on a fresh start.
+Bulk inserts in one transaction; change_log rows so a client's first sync pull sees the catalog."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.audit import service as audit
+from fllc_server.auth.cache import Principal
+from fllc_server.auth.dependencies import CurrentUser
 from fllc_server.auth.passwords import Passwords
-from fllc_server.auth.permissions import Role
+from fllc_server.auth.permissions import Role, permissions_for
 from fllc_server.config import Settings
 from fllc_server.demo import catalog as build
-from fllc_server.kit.changes import new_catalog_generation
+from fllc_server.kit.changes import renew_catalog_generation
 from fllc_server.models import (
     Address,
     Category,
@@ -36,6 +39,8 @@ from fllc_server.models import (
     User,
     utcnow,
 )
+from fllc_server.purchasing.schemas import PurchaseOrderCreate, PurchaseOrderLineCreate
+from fllc_server.purchasing.service import PurchaseOrderService
 from fllc_server.settings.repository import SettingsRepository
 from fllc_server.state import AppState
 from fllc_server.users.schemas import UserCreate
@@ -53,6 +58,8 @@ LOCATIONS = (
     ("B-04-02", "Aisle B, Shelf 4, Bin 2", "bin"),
 )
 CHUNK = 2000
+DEMO_PO_COUNT = 3
+DEMO_PO_LINES = 6
 PRODUCT_BATCH = 5000
 RANDOM_SEED = 2026
 
@@ -70,6 +77,7 @@ class Counts:
     reviews: int = 0
     movements: int = 0
     changes: int = 0
+    purchase_orders: int = 0
 
 
 async def seed_demo(
@@ -86,9 +94,16 @@ async def seed_demo(
             started = time.perf_counter()
             created = await _ensure_users(session, state.passwords)
             counts = await DemoLoader(session, random.Random(RANDOM_SEED)).load(products)
-            await audit.record(session, actor_id=None, action="demo.seed", entity_type="system",
-                               entity_id=None, after=asdict(counts))
-        await new_catalog_generation(state)
+            counts.purchase_orders = await _open_purchase_orders(session, state, random.Random(RANDOM_SEED))
+            await audit.record(
+                session,
+                actor_id=None,
+                action="demo.seed",
+                entity_type="system",
+                entity_id=None,
+                after=asdict(counts),
+            )
+        await renew_catalog_generation(state.cache)
     finally:
         await state.close()
     _report(out, counts, created, time.perf_counter() - started)
@@ -106,6 +121,45 @@ async def _ensure_users(session: AsyncSession, passwords: Passwords) -> list[tup
         await service.create(data, actor=None)
         created.append((username, role.value, password))
     return created
+
+
+async def _open_purchase_orders(session: AsyncSession, state: AppState, rng: random.Random) -> int:
+    """Open orders from the first suppliers, made and submitted by the demo manager through the
+    purchasing service (audited, in the change log): each line a demo product with a barcode."""
+    manager = await session.scalar(select(User).where(User.username == "manager"))
+    if manager is None:
+        return 0
+    actor = CurrentUser(
+        id=manager.id,
+        username=manager.username,
+        role=manager.role,
+        permissions=permissions_for(manager.role),
+        jti="demo-seed",
+        token_expires_at=0,
+        account=Principal.of(manager),
+    )
+    service = PurchaseOrderService(session, state)
+    suppliers = list(await session.scalars(select(Supplier.id).order_by(Supplier.id).limit(DEMO_PO_COUNT)))
+    made = 0
+    for supplier_id in suppliers:
+        candidates = list(
+            await session.scalars(
+                select(Product.id)
+                .where(Product.supplier_id == supplier_id, Product.barcode.is_not(None))
+                .order_by(Product.id)
+                .limit(DEMO_PO_LINES)
+            )
+        )
+        if not candidates:
+            continue
+        lines = [
+            PurchaseOrderLineCreate(product_id=pid, ordered_quantity=rng.choice((6, 12, 24, 48)))
+            for pid in candidates
+        ]
+        order = await service.create(PurchaseOrderCreate(supplier_id=supplier_id, lines=lines), actor)
+        await service.submit(order.id, actor)
+        made += 1
+    return made
 
 
 def _report(out: TextIO, counts: Counts, created: list[tuple[str, str, str]], seconds: float) -> None:
@@ -136,8 +190,9 @@ class DemoLoader:
         await self._insert(Supplier, supplier_rows, "suppliers")
         products = [build.product(i, ids, self.rng, self.now) for i in range(product_count)]
         customer_ids = await self._customers(max(20, min(5000, product_count // 20)), ids)
-        sales = build.orders(max(20, product_count // 5), products, customer_ids, ids,
-                             rng=self.rng, now=self.now)
+        sales = build.orders(
+            max(20, product_count // 5), products, customer_ids, ids, rng=self.rng, now=self.now
+        )
         await self._insert(Order, sales.orders, "orders")
         await self._products_with_stock(products, sales, where, staff)
         await self._insert(OrderItem, sales.items, "order_items")
@@ -155,9 +210,13 @@ class DemoLoader:
             return int(await self.session.scalar(select(func.max(model.id))) or 0) + 1
 
         return build.Ids(
-            category=await next_id(Category), supplier=await next_id(Supplier),
-            product=await next_id(Product), customer=await next_id(Customer),
-            address=await next_id(Address), order=await next_id(Order), order_item=await next_id(OrderItem),
+            category=await next_id(Category),
+            supplier=await next_id(Supplier),
+            product=await next_id(Product),
+            customer=await next_id(Customer),
+            address=await next_id(Address),
+            order=await next_id(Order),
+            order_item=await next_id(OrderItem),
         )
 
     async def _locations(self) -> tuple[build.Locations, list[int]]:
@@ -185,11 +244,12 @@ class DemoLoader:
         self, products: list[dict[str, Any]], sales: build.Sales, where: build.Locations, staff: int | None
     ) -> None:
         for start in range(0, len(products), PRODUCT_BATCH):
-            batch = products[start:start + PRODUCT_BATCH]
+            batch = products[start : start + PRODUCT_BATCH]
             history = build.StockHistory()
             for item in batch:
-                one = build.stock_history(item, sales.sold.get(item["id"], []), where,
-                                          user_id=staff, rng=self.rng, now=self.now)
+                one = build.stock_history(
+                    item, sales.sold.get(item["id"], []), where, user_id=staff, rng=self.rng, now=self.now
+                )
                 history.movements += one.movements
                 history.levels += one.levels
             await self._insert(Product, batch, "products")
@@ -197,8 +257,10 @@ class DemoLoader:
             await self._insert(InventoryMovement, history.movements, "movements")
 
     async def _changes(self, entity_type: str, entity_ids: list[int]) -> None:
-        rows = [{"entity_type": entity_type, "entity_id": entity_id, "action": "upsert",
-                 "created_at": self.now} for entity_id in entity_ids]
+        rows = [
+            {"entity_type": entity_type, "entity_id": entity_id, "action": "upsert", "created_at": self.now}
+            for entity_id in entity_ids
+        ]
         await self._insert(Change, rows, "changes")
 
     async def _default_location(self, location_id: int) -> None:
@@ -209,6 +271,6 @@ class DemoLoader:
     async def _insert(self, model: Any, rows: list[dict[str, Any]], counter: str | None = None) -> None:
         table: Table = model.__table__
         for start in range(0, len(rows), CHUNK):
-            await self.session.execute(table.insert(), rows[start:start + CHUNK])
+            await self.session.execute(table.insert(), rows[start : start + CHUNK])
         if counter is not None:
             setattr(self.counts, counter, getattr(self.counts, counter) + len(rows))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
@@ -99,7 +100,7 @@ class RedisCache:
             else:
                 async with self._redis.pipeline(transaction=False) as pipe:
                     for command, _ in batch:
-                        pipe.execute_command(*command)  # type: ignore[no-untyped-call]
+                        pipe.execute_command(*command)
                     results = await pipe.execute(raise_on_error=False)
         except Exception as exc:  # the connection failed: every command of the batch did
             results = [exc] * len(batch)
@@ -179,12 +180,45 @@ class FreshRead:
 
 
 class LocalAnswers:
-    """A process-local LRU of answers (bytes) bounded by their total size."""
+    """A process-local LRU of answers (bytes) bounded by their total size, and the answers being
+    worked out right now (`once`)."""
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
         self._items: OrderedDict[str, tuple[bytes, bytes]] = OrderedDict()  # key → (version, answer)
         self._max_bytes = max_bytes
         self._bytes = 0
+        self._working: dict[tuple[str, bytes], asyncio.Future[bytes]] = {}
+
+    async def once(
+        self, key: str, version: bytes, compute: Callable[[], Awaitable[bytes]]
+    ) -> tuple[bytes, bool]:
+        """(the answer `compute()` gives, whether this call computed it): callers asking for the same
+        key and version while one of them computes it wait for that answer instead of computing it
+        again (a burst of refreshes after a write costs one computation per process). Each caller
+        read `version` before asking, so the answer is as fresh as one of its own. A failure reaches
+        everyone who waited; a computing caller that is cancelled hands the work to the next one."""
+        while (working := self._working.get((key, version))) is not None:
+            try:
+                return await asyncio.shield(working), False
+            except asyncio.CancelledError:
+                if not working.cancelled():  # this caller was cancelled, not the one computing
+                    raise
+        working = asyncio.get_running_loop().create_future()
+        self._working[(key, version)] = working
+        try:
+            answer = await compute()
+        except asyncio.CancelledError:
+            working.cancel()
+            raise
+        except BaseException as exc:
+            working.set_exception(exc)
+            working.exception()  # retrieved here: nobody may be waiting
+            raise
+        else:
+            working.set_result(answer)
+            return answer, True
+        finally:
+            del self._working[(key, version)]
 
     def get(self, key: str, version: bytes) -> bytes | None:
         """The answer stored under `key` for exactly this `version`, else None."""

@@ -7,7 +7,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -25,10 +25,13 @@ class ApiLimiter(Protocol):
     async def hit(self, limit: str, *key: str) -> Verdict: ...
 
 
-def build_storage(redis_url: str | None) -> Storage:
-    if redis_url:
-        uri = "async+" + redis_url if not redis_url.startswith("async+") else redis_url
-        return RedisStorage(uri, implementation="redispy")
+def build_storage(redis: Redis | None) -> Storage:
+    """The limits' storage: on `redis`'s connection pool (the app's, closed with the app: a pool
+    of the storage's own would never be closed), or in memory."""
+    if redis is not None:
+        # limits documents connection_pool but types its options as scalars
+        options: dict[str, Any] = {"connection_pool": redis.connection_pool}
+        return RedisStorage("async+redis://", implementation="redispy", **options)
     return MemoryStorage()
 
 

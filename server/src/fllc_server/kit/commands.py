@@ -1,8 +1,12 @@
 """Exactly-once writes: one mechanism for REST writes with Idempotency-Key and synced offline ops.
 
 A command {op_id, kind, payload} is recorded in `applied_ops` in the same transaction as its
-effect. The row is inserted *before* the effect runs, so a concurrent duplicate blocks on the
-unique key and then fails; a later duplicate finds the row and gets the first result back.
+effect. The row is inserted *before* the effect runs, so a concurrent duplicate waits for the first
+to end (on the unique key; on SQLite at its BEGIN IMMEDIATE): if the first committed, the duplicate's
+INSERT IGNORE inserts nothing and the first's record, read with a lock (so the latest committed row
+whatever the transaction's snapshot), is replayed; a later duplicate finds the row at once. Either way
+the caller gets the first result back (`replayed`), or a 409 for another user's op_id or a different
+request under the same key. The effect of a duplicate never runs.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Annotated, Any
 from fastapi import Header
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.kit.errors import Conflict
@@ -43,16 +47,6 @@ class CommandOutcome:
     def response(self) -> JSONResponse:
         headers = {"Idempotent-Replayed": "true"} if self.replayed else None
         return JSONResponse(self.result, status_code=self.status_code, headers=headers)
-
-
-class DuplicateCommand(Exception):  # noqa: N818 — what happened, as the handler sees it
-    """A concurrent request with the same op_id committed first; replay its result."""
-
-    def __init__(self, op_id: str, user_id: int | None, request_hash: str | None = None) -> None:
-        super().__init__(op_id)
-        self.op_id = op_id
-        self.user_id = user_id
-        self.request_hash = request_hash
 
 
 def payload_hash(kind: str, payload: Any) -> str:
@@ -95,15 +89,38 @@ async def run_command(
     existing = await session.get(AppliedOp, op_id)
     if existing is not None:
         return replay(existing, user_id=user_id, request_hash=request_hash)
-    record = AppliedOp(
-        op_id=op_id, user_id=user_id, kind=kind, request_hash=request_hash, status_code=status_code
+    reserved = await _reserve(
+        session, op_id=op_id, user_id=user_id, kind=kind, request_hash=request_hash, status_code=status_code
     )
-    session.add(record)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise DuplicateCommand(op_id, user_id, request_hash) from exc
+    if not reserved:
+        # a concurrent duplicate committed first (this INSERT waited for it)
+        return await _replay_committed(session, op_id, user_id=user_id, request_hash=request_hash)
     result = jsonable_encoder(await effect())
-    record.result = result
-    await session.flush()
+    await session.execute(update(AppliedOp).where(AppliedOp.op_id == op_id).values(result=result))
     return CommandOutcome(status_code, result)
+
+
+async def _reserve(
+    session: AsyncSession, *, op_id: str, user_id: int | None, kind: str, request_hash: str, status_code: int
+) -> bool:
+    """Insert the op's record unless its op_id is taken (INSERT IGNORE: no error, so the
+    transaction goes on without a savepoint); False when a committed record has it."""
+    statement = (
+        insert(AppliedOp)
+        .values(op_id=op_id, user_id=user_id, kind=kind, request_hash=request_hash, status_code=status_code)
+        .prefix_with("IGNORE", dialect="mysql")
+        .prefix_with("IGNORE", dialect="mariadb")
+        .prefix_with("OR IGNORE", dialect="sqlite")
+    )
+    result = await session.execute(statement)
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def _replay_committed(
+    session: AsyncSession, op_id: str, *, user_id: int | None, request_hash: str
+) -> CommandOutcome:
+    """The first result of an op_id another transaction committed while this one waited."""
+    existing = await session.get(AppliedOp, op_id, with_for_update={"read": True}, populate_existing=True)
+    if existing is None or existing.result is None:
+        raise Conflict("The same operation is being applied; retry shortly", code="operation_in_progress")
+    return replay(existing, user_id=user_id, request_hash=request_hash)

@@ -10,10 +10,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from fllc_server.kit.commands import DuplicateCommand, replay
 from fllc_server.kit.errors import AppError, error_body
 from fllc_server.kit.openapi import document_error_responses
-from fllc_server.models import AppliedOp
 from fllc_server.observability.logging import get_logger
 
 log = get_logger("fllc.errors")
@@ -75,28 +73,14 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _duplicate_command(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DuplicateCommand)
-    async with request.app.state.fllc.db.sessions() as session:
-        existing = await session.get(AppliedOp, exc.op_id)
-    if existing is None or existing.result is None:
-        return JSONResponse(
-            error_body("operation_in_progress", "The same operation is being applied; retry shortly"),
-            status_code=409,
-        )
-    try:
-        request_hash = exc.request_hash or existing.request_hash
-        return replay(existing, user_id=exc.user_id, request_hash=request_hash).response()
-    except AppError as err:
-        return await _app_error(request, err)
-
-
 async def _out_of_range(_request: Request, exc: Exception) -> JSONResponse:
     """A number too large for the database (e.g. an id past 2**63 on SQLite) is bad input."""
     return JSONResponse(
-        error_body("validation_error", "A number in the request is out of range", [
-            {"field": None, "location": None, "message": str(exc), "type": "out_of_range"}
-        ]),
+        error_body(
+            "validation_error",
+            "A number in the request is out of range",
+            [{"field": None, "location": None, "message": str(exc), "type": "out_of_range"}],
+        ),
         status_code=400,
     )
 
@@ -144,7 +128,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(DuplicateCommand, _duplicate_command)
     app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

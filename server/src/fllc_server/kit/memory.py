@@ -4,8 +4,8 @@ CPython's cyclic collector walks every tracked container of the generation it co
 collection walks them all. A process that holds a large structure for its whole life — the app
 itself, the catalog's in-process search index (catalog.index: lists and maps over every product)
 — pays for it on every full collection, which runs every few seconds under load and stops the
-event loop meanwhile: measured 94 ms per full collection with the index of 100,000 products,
-which was the whole p99 of cached searches (p50 4 ms, p99 113 ms).
+event loop meanwhile, long enough to be the whole p99 of cached searches (the README's Performance
+section has the figures).
 
 `keep_long_lived()` moves everything alive now into the permanent generation (gc.freeze): later
 collections skip it, and it is still freed by reference counting when dropped (a replaced index

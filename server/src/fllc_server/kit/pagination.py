@@ -9,6 +9,8 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Depends, Query
 from pydantic import BaseModel
 
+from fllc_server.kit.strict import QueryInt
+
 
 class PageMeta(BaseModel):
     page: int
@@ -40,8 +42,8 @@ class PageParams:
 
 
 def _page_params(
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: Annotated[QueryInt, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[QueryInt, Query(ge=1, le=200)] = 50,
 ) -> PageParams:
     return PageParams(page=page, per_page=per_page)
 

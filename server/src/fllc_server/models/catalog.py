@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, cast, column, func, select, table
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from fllc_server.models.base import Base, BigId, IdMixin, TimestampMixin
 
@@ -86,3 +87,18 @@ class Product(IdMixin, TimestampMixin, VersionedMixin, Base):
     reorder_point: Mapped[int] = mapped_column(default=0)
     reorder_quantity: Mapped[int] = mapped_column(default=0)
     quantity_on_hand: Mapped[int] = mapped_column(default=0)
+    if TYPE_CHECKING:
+        quantity_reserved: Mapped[int]  # read-only: the units open orders hold (below)
+
+
+# Units held by open orders (sales.reservations): summed from the reservations whenever a product
+# is read — its rows are the truth, so nothing is kept twice. Available = on hand - reserved.
+# Every reservation write bumps the catalog and logs a product change, so cached answers, the
+# search index and desktops' copies follow (sales.reservations.reservations_changed).
+_RESERVATIONS = table("stock_reservations", column("product_id"), column("quantity"))
+Product.quantity_reserved = column_property(
+    select(cast(func.coalesce(func.sum(_RESERVATIONS.c.quantity), 0), Integer))
+    .where(_RESERVATIONS.c.product_id == Product.id)
+    .correlate_except(_RESERVATIONS)
+    .scalar_subquery()
+)

@@ -16,9 +16,7 @@ class StockLevel(Base):
     __tablename__ = "stock_levels"
 
     product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id"), primary_key=True)
-    location_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("locations.id"), primary_key=True, index=True
-    )
+    location_id: Mapped[int] = mapped_column(BigId, ForeignKey("locations.id"), primary_key=True, index=True)
     quantity: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -47,3 +45,16 @@ class InventoryMovement(IdMixin, Base):
     note: Mapped[str | None] = mapped_column(String(500), default=None)
     user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class StockSnapshot(Base):
+    """Quantities per product and location from every movement before `taken_at` (a closing
+    balance): a valuation as of a date reads the latest snapshot at or before it plus the log since,
+    instead of the whole log. Taken by the `stock.snapshot` job; rows of zero are not kept."""
+
+    __tablename__ = "stock_snapshots"
+
+    taken_at: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id"), primary_key=True)
+    location_id: Mapped[int] = mapped_column(BigId, ForeignKey("locations.id"), primary_key=True)
+    quantity: Mapped[int]

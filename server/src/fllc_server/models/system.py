@@ -66,10 +66,17 @@ class Change(Base):
 
 
 class InboxMessage(IdMixin, Base):
-    """An inbound integration message, stored once per (source, external_id), handled by a job."""
+    """An inbound integration message, stored once per (source, external_id), handled by a job.
+
+    status: received (to handle) | handled | failed (reason) | parked (waits for `waits_for`, e.g.
+    the order a payment names) | needs_mapping (a line's SKU is unknown; the rest is applied)."""
 
     __tablename__ = "integration_inbox"
-    __table_args__ = (UniqueConstraint("source", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_integration_inbox_status_id", "status", "id"),
+        Index("ix_integration_inbox_waits_for", "waits_for"),
+    )
 
     source: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(128))
@@ -78,3 +85,7 @@ class InboxMessage(IdMixin, Base):
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     handled_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    attempts: Mapped[int] = mapped_column(default=0)
+    waits_for: Mapped[str | None] = mapped_column(String(160), default=None)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -16,7 +16,16 @@ from typing import Any
 import pydantic_core
 import structlog
 
-_SECRET_KEYS = {"password", "access_token", "refresh_token", "authorization", "token", "secret"}
+_SECRET_KEYS = {
+    "password",
+    "access_token",
+    "refresh_token",
+    "authorization",
+    "token",
+    "secret",
+    "api_key",
+    "x-api-key",
+}
 
 
 class _Stderr:
@@ -30,7 +39,7 @@ class _Stderr:
 
 
 _STDERR = _Stderr()
-_HANDLER = logging.StreamHandler(_STDERR)  # type: ignore[arg-type]
+_HANDLER = logging.StreamHandler(_STDERR)
 
 
 class AccessLog:
@@ -48,6 +57,7 @@ class AccessLog:
     def __init__(self) -> None:
         self.enabled = True
         self.json_output = True
+        self.trace_ids = False  # tracing on: each line names its request's trace
         self._lines: list[str] = []
         self._size = 0
         self._flush_due = False
@@ -55,6 +65,10 @@ class AccessLog:
     def write(self, fields: dict[str, Any]) -> None:
         if not self.enabled:
             return
+        if self.trace_ids:
+            from fllc_server.observability.tracing import current_trace_id
+
+            fields["trace_id"] = current_trace_id()
         if not self.json_output:
             get_logger("fllc.access").info("request", **fields)
             return
@@ -93,17 +107,20 @@ def _redact(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
-    """(Re)configure structlog and the stdlib root logger; safe to call once per app built."""
-    renderer: Any = (
-        structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer()
-    )
+def configure_logging(level: str = "INFO", json_output: bool = True, *, trace_ids: bool = False) -> None:
+    """(Re)configure structlog and the stdlib root logger; safe to call once per app built. With
+    `trace_ids` (tracing on) every line carries the active span's trace_id and span_id."""
+    renderer: Any = structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer()
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _redact,
     ]
+    if trace_ids:
+        from fllc_server.observability.tracing import add_trace_ids
+
+        shared.append(add_trace_ids)
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
@@ -123,6 +140,7 @@ def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
     )
     ACCESS_LOG.enabled = logging.getLevelName(level.upper()) <= logging.INFO
     ACCESS_LOG.json_output = json_output
+    ACCESS_LOG.trace_ids = trace_ids
     root = logging.getLogger()
     if _HANDLER not in root.handlers:
         root.addHandler(_HANDLER)

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import ROUND_FLOOR, Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.auth.dependencies import CurrentUser
 from fllc_server.auth.permissions import Permission
-from fllc_server.kit.errors import BadRequest, Conflict
-from fllc_server.models import PurchaseOrder, PurchaseOrderLine
+from fllc_server.integrations.edi.repository import EdiRepository
+from fllc_server.kit.errors import BadRequest, Conflict, NotFound
+from fllc_server.models import PurchaseOrder, PurchaseOrderLine, utcnow
 from fllc_server.purchasing.schemas import (
     RECEIVABLE_STATUSES,
     PurchaseOrderStatus,
@@ -26,9 +28,13 @@ from fllc_server.purchasing.schemas import (
     ReceiveResult,
 )
 from fllc_server.purchasing.service import PurchaseOrderService, reject_mismatched_order
-from fllc_server.state import AppState
+from fllc_server.stock.booking import StockLedger
+from fllc_server.stock.expiry import refuse_expired
 from fllc_server.stock.service import StockService
-from fllc_server.sync.kinds import register_kind
+from fllc_server.sync.kinds import CommandKind
+
+if TYPE_CHECKING:
+    from fllc_server.state import AppState
 
 
 def max_receivable(ordered: int, tolerance_percent: float) -> int:
@@ -78,15 +84,39 @@ class Receiving:
         order = await self.orders.require(order_id, for_update=True)
         before = await self.orders.view(order)
         self._require_receivable(order)
-        requested = body.receive_lines()
+        requested = await self._carton(order, body) if body.sscc else body.receive_lines()
         line_ids = dict.fromkeys(r.line_id for r in requested)
         lines = {line_id: await self.orders.require_line(order_id, line_id) for line_id in line_ids}
         check_tolerance(lines, _totals(requested), self.state.runtime.over_receipt_tolerance_percent)
+        for r in requested:  # the whole receipt is refused, before any line books
+            refuse_expired(self.state, r.expiry, product=f"Line {r.line_id} of {order.number}")
+        # The ledger's lock order for every product received, before the first line books one.
+        await StockLedger(self.session, actor_id=self.actor.id).lock(
+            {line.product_id for line in lines.values()}
+        )
         movements = [await self._receive_line(order, lines[r.line_id], r, op_id) for r in requested]
         all_lines = [line for line, _sku, _name in await self.orders.orders.lines([order.id])]
         order.status = status_after_receipt(all_lines).value
         after = await self.orders.changed(order, self.actor, "purchase_order.receive", before=before)
         return ReceiveResult(purchase_order=after, movements=movements)
+
+    async def _carton(self, order: PurchaseOrder, body: ReceiveRequest) -> list[ReceiveLine]:
+        """A carton's contents as the lines to receive; the carton is received once."""
+        assert body.sscc is not None
+        carton = await EdiRepository(self.session).carton(order.id, body.sscc, lock=True)
+        if carton is None:
+            raise NotFound(f"No carton {body.sscc} is expected on {order.number}", code="carton_not_found")
+        if carton.received_at is not None:
+            raise Conflict(
+                f"Carton {body.sscc} was received already",
+                code="carton_already_received",
+                details=[{"sscc": body.sscc, "received_at": carton.received_at.isoformat()}],
+            )
+        carton.received_at = utcnow()
+        return [
+            ReceiveLine(line_id=int(c["line_id"]), quantity=int(c["quantity"]), location_id=body.location_id)
+            for c in carton.contents
+        ]
 
     @staticmethod
     def _require_receivable(order: PurchaseOrder) -> None:
@@ -159,9 +189,4 @@ def with_order_id(order_id: int, body: ReceiveRequest) -> ReceiveRequest:
     return body.model_copy(update={"purchase_order_id": order_id})
 
 
-PO_RECEIVE = register_kind(
-    "po.receive",
-    permission=Permission.STOCK_INTAKE,
-    schema=ReceiveRequest,
-    handler=receive_purchase_order,
-)
+PO_RECEIVE = CommandKind("po.receive", Permission.STOCK_INTAKE, ReceiveRequest, receive_purchase_order)

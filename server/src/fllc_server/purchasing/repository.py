@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fllc_server.catalog.reorder import needs_reorder_clause
 from fllc_server.models import Location, Product, PurchaseOrder, PurchaseOrderLine, Supplier
 from fllc_server.purchasing.schemas import OPEN_STATUSES
 
@@ -83,9 +84,7 @@ class PurchaseOrderRepository:
         if q:
             query = query.where(PurchaseOrder.number.like(f"%{_escape_like(q)}%", escape="\\"))
         total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = await self.session.scalars(
-            query.order_by(PurchaseOrder.id.desc()).offset(offset).limit(limit)
-        )
+        rows = await self.session.scalars(query.order_by(PurchaseOrder.id.desc()).offset(offset).limit(limit))
         return rows.all(), int(total or 0)
 
     async def product(self, product_id: int) -> Product | None:
@@ -107,11 +106,7 @@ class PurchaseOrderRepository:
 
     async def below_reorder_point(self, supplier_id: int | None) -> Sequence[Product]:
         """Live products at or below their reorder point that have a reorder policy."""
-        query = select(Product).where(
-            Product.deleted_at.is_(None),
-            Product.quantity_on_hand <= Product.reorder_point,
-            (Product.reorder_point > 0) | (Product.reorder_quantity > 0),
-        )
+        query = select(Product).where(Product.deleted_at.is_(None), needs_reorder_clause(Product))
         if supplier_id is not None:
             query = query.where(Product.supplier_id == supplier_id)
         rows = await self.session.scalars(query.order_by(Product.supplier_id, Product.sku))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AliasChoices, Field, PlainSerializer, StringConstraints, model_validator
 
@@ -19,6 +19,7 @@ Quantity = Annotated[int, Field(gt=0, le=MAX_QUANTITY, strict=True)]
 Notes = Annotated[str, StringConstraints(max_length=4000)]
 Lot = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Sscc = Annotated[str, StringConstraints(pattern=r"^[0-9]{18}$")]
 
 
 class PurchaseOrderStatus(StrEnum):
@@ -82,9 +83,12 @@ class ReceiveLine(RequestSchema):
 class ReceiveRequest(RequestSchema):
     """Either `lines: [...]`, or one line in the desktop's flat form
     `{purchase_order_id, purchase_order_line_id, quantity, location_id?, lot?, expiry?}` — the
-    `po.receive` op payload, which names its order because a synced op has no URL."""
+    `po.receive` op payload, which names its order because a synced op has no URL — or a whole
+    carton of the order's ship notice: `{sscc, location_id?}` receives everything the 856 says
+    it holds."""
 
     purchase_order_id: Id | None = None
+    sscc: Sscc | None = None
     lines: list[ReceiveLine] | None = Field(default=None, min_length=1, max_length=500)
     purchase_order_line_id: Id | None = None
     product_id: Id | None = None
@@ -96,6 +100,11 @@ class ReceiveRequest(RequestSchema):
     @model_validator(mode="after")
     def _one_form(self) -> ReceiveRequest:
         flat = (self.purchase_order_line_id, self.quantity, self.location_id, self.lot, self.expiry)
+        if self.sscc is not None:
+            line_fields = (self.purchase_order_line_id, self.quantity, self.lot, self.expiry)
+            if self.lines is not None or any(v is not None for v in line_fields):
+                raise ValueError("a carton (sscc) is received whole: send no lines, only location_id")
+            return self
         if self.lines is not None and any(v is not None for v in flat):
             raise ValueError("send either 'lines' or one line's fields, not both")
         if self.lines is None and (self.purchase_order_line_id is None or self.quantity is None):
@@ -153,6 +162,12 @@ class PurchaseOrderOut(ResponseSchema):
     updated_at: dt.datetime
     lines: list[PurchaseOrderLineOut]
     total: Amount
+    # Orders sent by EDI: sent, acknowledged, rejected, acknowledged_with_changes, asn_received,
+    # invoiced (and then the three-way match: matched | discrepancies); None for the others.
+    edi_status: str | None = None
+    edi_match: str | None = None
+    # The ship notice's cartons: [{sscc, shipment_id, contents: [{line_id, sku, quantity}], received_at}]
+    cartons: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class ReceivedMovement(ResponseSchema):

@@ -7,15 +7,18 @@ draft ──submit──▶ submitted ──receive──▶ partially_received 
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.audit import service as audit
 from fllc_server.auth.dependencies import CurrentUser
+from fllc_server.integrations.edi.outbound import order_submitted
+from fllc_server.integrations.edi.status import edi_statuses
 from fllc_server.kit.changes import record_change
 from fllc_server.kit.errors import BadRequest, Conflict, NotFound
 from fllc_server.models import PurchaseOrder, PurchaseOrderLine, utcnow
@@ -30,7 +33,9 @@ from fllc_server.purchasing.schemas import (
     PurchaseOrderUpdate,
     money,
 )
-from fllc_server.state import AppState
+
+if TYPE_CHECKING:
+    from fllc_server.state import AppState
 
 Status = PurchaseOrderStatus
 CANCELLABLE = (Status.DRAFT, Status.SUBMITTED)
@@ -76,10 +81,18 @@ class PurchaseOrderService:
             offset=offset, limit=limit, status=status, supplier_id=supplier_id, q=q
         )
         lines = await self.orders.lines([order.id for order in rows])
-        return [render(order, lines) for order in rows], total
+        return await self.with_edi([render(order, lines) for order in rows]), total
 
     async def get(self, order_id: int) -> PurchaseOrderOut:
-        return await self.view(await self.require(order_id))
+        (order,) = await self.with_edi([await self.view(await self.require(order_id))])
+        return order
+
+    async def with_edi(self, orders: Sequence[PurchaseOrderOut]) -> builtins.list[PurchaseOrderOut]:
+        """The orders with their EDI status, match and ASN cartons (REST reads and sync pull)."""
+        statuses = await edi_statuses(self.session, [order.id for order in orders])
+        return [
+            order.model_copy(update=statuses[order.id]) if order.id in statuses else order for order in orders
+        ]
 
     async def view(self, order: PurchaseOrder) -> PurchaseOrderOut:
         return render(order, await self.orders.lines([order.id]))
@@ -133,6 +146,7 @@ class PurchaseOrderService:
             raise Conflict("A purchase order needs at least one line to be submitted", code="po_empty")
         order.status = Status.SUBMITTED.value
         order.submitted_at = utcnow()
+        await order_submitted(self.session, self.state, order)  # an EDI supplier's 850, sent after commit
         return await self.changed(order, actor, "purchase_order.submit", before=before)
 
     async def cancel(self, order_id: int, actor: CurrentUser) -> PurchaseOrderOut:
@@ -251,7 +265,6 @@ class PurchaseOrderService:
         )
         await record_change(
             self.session,
-            self.state,
             entity_type="purchase_order",
             entity_id=order.id,
             event_type="po.changed",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,12 +32,19 @@ from fllc_server.purchasing.schemas import (
     money,
 )
 from fllc_server.purchasing.service import PurchaseOrderService
-from fllc_server.state import AppState
+
+if TYPE_CHECKING:
+    from fllc_server.state import AppState
+
+
+def suggested_for(reorder_point: int, reorder_quantity: int, on_hand: int, on_order: int) -> int:
+    """The module's rule: enough to get back above the point, at least the reorder quantity, less
+    what is on order (zero or less: nothing to order)."""
+    return max(reorder_quantity, reorder_point - on_hand + 1) - on_order
 
 
 def suggested_quantity(product: Product, on_order: int) -> int:
-    back_above_point = product.reorder_point - product.quantity_on_hand + 1
-    return max(product.reorder_quantity, back_above_point) - on_order
+    return suggested_for(product.reorder_point, product.reorder_quantity, product.quantity_on_hand, on_order)
 
 
 def suggestion_line(product: Product, on_order: int) -> SuggestionLine | None:
@@ -100,8 +108,11 @@ class SuggestionService:
                 expected_at=None,
                 lines=[
                     PurchaseOrderLineCreate.model_validate(
-                        {"product_id": row.product_id, "unit_cost": row.unit_cost,
-                         "ordered_quantity": min(row.suggested_quantity, MAX_QUANTITY)}
+                        {
+                            "product_id": row.product_id,
+                            "unit_cost": row.unit_cost,
+                            "ordered_quantity": min(row.suggested_quantity, MAX_QUANTITY),
+                        }
                     )
                     for row in suggestion.lines
                 ],

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, PlainSerializer, StringConstraints
+from pydantic import EmailStr, Field, PlainSerializer, StringConstraints
 
 from fllc_server.kit.schemas import Money, RequestSchema, ResponseSchema
 
@@ -35,6 +35,10 @@ class OrderCreate(RequestSchema):
     (a till's): without it, selling more than the location holds is 409 `insufficient_stock`."""
 
     source: Source = "manual"
+    channel: Literal["counter", "order"] = Field(
+        default="counter",
+        description="counter: stock leaves now; order: stock is reserved now and leaves when shipped",
+    )
     external_ref: ExternalRef | None = None
     customer_id: Id | None = None
     location_id: Id | None = None
@@ -73,6 +77,9 @@ class OrderItemOut(ResponseSchema):
     quantity: int
     unit_price: Money
     line_total: Amount
+    picked_quantity: int = Field(default=0, description="Units picked (picking by scan)")
+    short_quantity: int = Field(default=0, description="Units short at picking")
+    short_reason: str = ""
 
 
 class OrderOut(ResponseSchema):
@@ -80,11 +87,15 @@ class OrderOut(ResponseSchema):
     number: str
     customer_id: int | None
     status: str
+    channel: str
     source: str
     external_ref: str | None
     total: Amount
     created_at: dt.datetime
     items: list[OrderItemOut]
+    payment_status: str = Field(description="unpaid | paid | partially_refunded | refunded | disputed")
+    amount_paid: Amount
+    amount_refunded: Amount
 
 
 class ReviewOut(ResponseSchema):
@@ -95,3 +106,125 @@ class ReviewOut(ResponseSchema):
     title: str
     body: str
     created_at: dt.datetime
+    hidden: bool
+
+
+class StatusChange(RequestSchema):
+    status: Literal["paid", "cancelled"]
+    note: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class FulfilmentChange(RequestSchema):
+    status: Literal["picking", "packed", "shipped"]
+    note: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class ReturnLineIn(RequestSchema):
+    item_id: Id
+    quantity: Quantity
+    disposition: Literal["restock", "damaged"]
+
+
+class ReturnIn(RequestSchema):
+    lines: list[ReturnLineIn] = Field(min_length=1, max_length=500)
+    note: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class StatusChangeOut(ResponseSchema):
+    id: int
+    from_status: str | None
+    to_status: str
+    actor_id: int | None
+    note: str
+    created_at: dt.datetime
+
+
+class AvailabilityOut(ResponseSchema):
+    product_id: int
+    on_hand: int
+    reserved: int
+    available: int
+
+
+Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class AddressIn(RequestSchema):
+    kind: Literal["shipping", "billing"] = "shipping"
+    line1: Text200
+    line2: Annotated[str, StringConstraints(max_length=200)] = ""
+    city: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    region: Annotated[str, StringConstraints(max_length=100)] = ""
+    postal_code: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "US"
+
+
+class CustomerCreate(RequestSchema):
+    name: Text200
+    email: EmailStr | None = None
+    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    addresses: list[AddressIn] = Field(default_factory=list, max_length=20)
+
+
+class CustomerUpdate(RequestSchema):
+    name: Text200 | None = None
+    email: EmailStr | None = None
+    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+
+
+class CustomerMerge(RequestSchema):
+    duplicate_ids: list[Id] = Field(min_length=1, max_length=50)
+
+
+class RatingOut(ResponseSchema):
+    product_id: int
+    average: float | None = Field(description="Of visible reviews; null when there is none")
+    count: int
+
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class PickLineIn(RequestSchema):
+    """`POST /orders/{id}/pick`: `quantity` units of a line picked, or, with `short_reason`, not
+    found (short-picked). The first pick of a placed or paid order starts its picking."""
+
+    item_id: Id
+    quantity: Quantity = 1
+    short_reason: Reason | None = Field(default=None, description="Set: the units are short, not picked")
+
+
+class PickIn(PickLineIn):
+    """The `order.pick` command (a synced op): the route's body with the order's id."""
+
+    order_id: Id
+
+
+class FulfilIn(RequestSchema):
+    """The `order.fulfil` command: an order's picking, packed or shipped, as the fulfilment route."""
+
+    order_id: Id
+    status: Literal["picking", "packed", "shipped"]
+    note: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class PickLineOut(ResponseSchema):
+    id: int
+    product_id: int
+    sku: str
+    barcode: str | None
+    name: str
+    quantity: int
+    picked_quantity: int
+    short_quantity: int
+    short_reason: str
+
+
+class PickOrderOut(ResponseSchema):
+    """An order on the pick list: what to pick, what is picked and short so far."""
+
+    id: int
+    number: str
+    status: str
+    created_at: dt.datetime
+    lines: list[PickLineOut]

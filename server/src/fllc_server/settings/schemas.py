@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from limits import parse
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StrictBool, StringConstraints, field_validator
 
+from fllc_server.auth.permissions import Role
 from fllc_server.kit.schemas import RequestSchema
+from fllc_server.users.schemas import UserOut
 
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
+
+
+class LabelPrinter(RequestSchema):
+    """A network label printer that takes ZPL on a raw TCP port: the allow-list's one entry."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    host: Annotated[str, StringConstraints(min_length=1, max_length=253)]
+    """A host name or an IP address: no scheme, path, port or spaces, so an entry is one host."""
+    port: int = Field(default=9100, ge=1, le=65535)
+    dpi: Literal[203, 300, 600] = 203
+    """Its print head's resolution: the ZPL is laid out in its dots."""
+
+    @field_validator("host")
+    @classmethod
+    def _one_host(cls, value: str) -> str:
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            pass
+        if not _HOST_NAME.match(value) or value.replace(".", "").isdigit():
+            raise ValueError("a host name or an IP address, without a scheme, a port or a path")
+        return value
 
 
 class _SettingsFields(RequestSchema):
@@ -23,6 +52,21 @@ class _SettingsFields(RequestSchema):
     refresh_token_days: int = Field(default=14, ge=1, le=90)
     over_receipt_tolerance_percent: Decimal = Field(default=Decimal("0"), ge=0, le=100, decimal_places=2)
     sync_batch_limit: int = Field(default=1000, ge=1, le=5000)
+    # roles whose users must use two-step sign-in (they enrol at their next sign-in: auth.mfa)
+    mfa_required_roles: list[Role] = Field(default_factory=lambda: [Role.ADMIN], max_length=4)
+    refuse_expired_goods: StrictBool = False
+    """Goods past their expiry date are refused: by the scan screens, and by the server on every
+    path that books received stock (stock.expiry); otherwise the scan screens warn."""
+    near_expiry_days: int = Field(default=30, ge=0, le=3650)
+    """Scan screens warn when goods expire within this many days."""
+    label_printers: list[LabelPrinter] = Field(default_factory=list, max_length=50)
+    """The only printers labels are sent to (POST /api/v1/labels/print): neither the server nor the
+    app relays anything to a host that is not here."""
+
+    @field_validator("label_printers")
+    @classmethod
+    def _unique_printer_names(cls, value: list[LabelPrinter]) -> list[LabelPrinter]:
+        return _unique_printers(value)
 
     @field_validator("rate_limit")
     @classmethod
@@ -49,6 +93,10 @@ NOT_NULLABLE = (
     "refresh_token_days",
     "over_receipt_tolerance_percent",
     "sync_batch_limit",
+    "refuse_expired_goods",
+    "near_expiry_days",
+    "mfa_required_roles",
+    "label_printers",
 )
 
 
@@ -64,11 +112,20 @@ class SettingsUpdate(RequestSchema):
     refresh_token_days: int | None = Field(default=None, ge=1, le=90)
     over_receipt_tolerance_percent: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
     sync_batch_limit: int | None = Field(default=None, ge=1, le=5000)
+    mfa_required_roles: list[Role] | None = Field(default=None, max_length=4)
+    refuse_expired_goods: StrictBool | None = None
+    near_expiry_days: int | None = Field(default=None, ge=0, le=3650)
+    label_printers: list[LabelPrinter] | None = Field(default=None, max_length=50)
 
     @field_validator("rate_limit")
     @classmethod
     def _valid_rate_limit(cls, value: str | None) -> str | None:
         return None if value is None else SystemSettings._valid_rate_limit(value)
+
+    @field_validator("label_printers")
+    @classmethod
+    def _unique_printer_names(cls, value: list[LabelPrinter] | None) -> list[LabelPrinter] | None:
+        return None if value is None else _unique_printers(value)
 
     @field_validator(*NOT_NULLABLE, mode="before")
     @classmethod
@@ -77,3 +134,19 @@ class SettingsUpdate(RequestSchema):
         if value is None:
             raise ValueError("this setting cannot be null; leave the key out to keep its value")
         return value
+
+
+class MfaPreviewRequest(RequestSchema):
+    mfa_required_roles: list[Role] = Field(max_length=4)
+
+
+class MfaPreview(BaseModel):
+    mfa_required_roles: list[Role]
+    must_enrol: list[UserOut]  # active users of those roles without two-step sign-in
+
+
+def _unique_printers(printers: list[LabelPrinter]) -> list[LabelPrinter]:
+    names = [printer.name.casefold() for printer in printers]
+    if len(set(names)) != len(names):
+        raise ValueError("two label printers have the same name")
+    return printers

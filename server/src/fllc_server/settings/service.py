@@ -3,21 +3,38 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from fastapi.encoders import jsonable_encoder
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.audit import service as audit
-from fllc_server.kit.db import after_commit
+from fllc_server.kit.uow import unit_of_work
 from fllc_server.observability.logging import get_logger
 from fllc_server.settings.repository import SettingsRepository
 from fllc_server.settings.schemas import SettingsUpdate, SystemSettings
-from fllc_server.state import AppState
+
+if TYPE_CHECKING:
+    from fllc_server.state import AppState
 
 log = get_logger("fllc.settings")
-LOADED_KEY = "runtime_settings_loaded"
 LOAD_TIMEOUT = 5.0
+SETTINGS_MESSAGE = "settings"  # on the auth cache's channel: another process changed the settings
+
+
+def follow_other_processes(state: AppState) -> None:
+    """Reload the runtime settings whenever another server process changed them (or when the
+    channel lost messages): the rate limit, token lifetimes, the default location and the receipt
+    tolerance are the same in every process moments after a change."""
+    reloads: set[asyncio.Task[bool]] = set()
+
+    def reload(_message: dict[str, object]) -> None:
+        task = asyncio.get_running_loop().create_task(load_runtime(state))
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    state.auth.on(SETTINGS_MESSAGE, reload)
 
 
 class SettingsService:
@@ -53,10 +70,13 @@ class SettingsService:
             after={k: v for k, v in after.model_dump(mode="json").items() if k in changes},
         )
 
-        async def apply() -> None:
-            apply_runtime(self.state, after)
+        state = self.state
 
-        after_commit(self.session, apply)
+        async def apply() -> None:
+            apply_runtime(state, after)  # here at once; the other processes reload on the message
+            await state.auth.announce({SETTINGS_MESSAGE: True})
+
+        unit_of_work(self.session).after_commit(apply)
         return after
 
 
@@ -66,6 +86,8 @@ def apply_runtime(state: AppState, settings: SystemSettings) -> None:
     state.runtime.over_receipt_tolerance_percent = float(settings.over_receipt_tolerance_percent)
     state.runtime.refresh_token_days = settings.refresh_token_days
     state.runtime.default_location_id = settings.default_location_id
+    state.runtime.refuse_expired_goods = settings.refuse_expired_goods
+    state.runtime.mfa_required_roles = frozenset(role.value for role in settings.mfa_required_roles)
     state.tokens.access_seconds = settings.access_token_minutes * 60
 
 
@@ -78,5 +100,5 @@ async def load_runtime(state: AppState) -> bool:
     except (OSError, TimeoutError, SQLAlchemyError) as exc:
         log.warning("settings not loaded: database unreachable", error=type(exc).__name__)
         return False
-    state.extras[LOADED_KEY] = True
+    state.runtime.loaded = True
     return True

@@ -141,9 +141,7 @@ class StockRepository:
     # -- reads -------------------------------------------------------------------------------
 
     async def quantity_on_hand(self, product_id: int) -> int:
-        value = await self.session.scalar(
-            select(Product.quantity_on_hand).where(Product.id == product_id)
-        )
+        value = await self.session.scalar(select(Product.quantity_on_hand).where(Product.id == product_id))
         return int(value or 0)
 
     async def level_quantity(self, product_id: int, location_id: int) -> int:

@@ -1,16 +1,12 @@
-"""Stock rules: every quantity change is one movement through `StockService.move`.
-
-A movement writes, in the caller's transaction: the atomic change of products.quantity_on_hand and
-of the (product, location) stock level, an inventory_log row, an audit row and a change record
-(`stock.changed` event after commit). So quantity_on_hand == sum(stock_levels.quantity) ==
-sum(inventory_log.delta) for every product, always.
+"""Stock rules: the REST and synced stock commands (intake, adjustment, count, transfer), each
+booked through the stock ledger (`stock.booking`, the one way a quantity changes; what a movement
+writes and how it locks is told there).
 
 Negative stock: adjustments and transfers never take a location below zero (409
-`insufficient_stock`); counts set a location to a counted quantity >= 0. Only callers that record
-something that already happened physically — a sale at the till — pass `allow_negative=True`, so
-the books follow reality and a later count corrects them.
+`insufficient_stock`); counts set a location to a counted quantity >= 0.
 
-Other packages (purchasing's receipts, sales' orders) book stock with:
+Other packages book stock through the ledger too: a sale locks its products before it writes its
+items (`StockLedger` directly), a receipt against a purchase order books one movement with
 
     await StockService(session, state, actor_id=user.id, op_id=op_id).move(
         product_id, location_id, +quantity, "intake", purchase_order_line_id=line.id)
@@ -19,15 +15,16 @@ Other packages (purchasing's receipts, sales' orders) book stock with:
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.audit import service as audit
-from fllc_server.catalog.barcodes import InvalidBarcode, normalise_scan
-from fllc_server.kit.changes import record_change
-from fllc_server.kit.errors import BadRequest, Conflict, Forbidden, NotFound
-from fllc_server.models import InventoryMovement, Location, Product
+from fllc_server.kit.errors import BadRequest, Forbidden, NotFound
+from fllc_server.models import Location, Product
+from fllc_server.stock.booking import Movement, StockLedger
+from fllc_server.stock.bulk import BulkPayload, StockBatch
+from fllc_server.stock.errors import location_missing, no_location, product_missing, scanned_barcode
 from fllc_server.stock.repository import StockRepository
 from fllc_server.stock.schemas import (
     CountLineOut,
@@ -60,27 +57,26 @@ class StockService:
 
     async def receive(self, data: StockIntakeIn) -> StockChangeOut:
         """Scan intake: +quantity of a product at a location (default: the configured one)."""
-        product = await self.find_product(data)
-        location = await self.resolve_location(data.location_id)
-        if data.purchase_order_line_id is not None:
+        if data.purchase_order_line_id is not None:  # the line is checked first (the batch does not)
+            product = await self.find_product(data)
+            await self.resolve_location(data.location_id)
             await self._check_po_line(data.purchase_order_line_id, product.id)
-        return await self.move(
-            product.id,
-            location.id,
-            data.quantity,
-            "intake",
-            purchase_order_line_id=data.purchase_order_line_id,
-            lot=data.lot,
-            expiry=data.expiry,
-            note=data.note,
-        )
+        return StockChangeOut.model_validate(await self._one(data))
 
     async def adjust(self, data: StockAdjustmentIn) -> StockChangeOut:
-        product = await self.find_product(data)
-        location = await self.resolve_location(data.location_id)
-        return await self.move(
-            product.id, location.id, data.delta, "adjustment", reason_code=data.reason_code, note=data.note
-        )
+        return StockChangeOut.model_validate(await self._one(data))
+
+    async def transfer(self, data: StockTransferIn) -> TransferOut:
+        return TransferOut.model_validate(await self._one(data))
+
+    async def _one(self, data: BulkPayload) -> dict[str, Any]:
+        """One command through the same path as a synced run of them: a batch of one."""
+        batch = StockBatch(self.session, self.state, actor_id=self.actor_id)
+        await batch.resolve([data])
+        await batch.lock()
+        batch.book(self.op_id, data)
+        (result,) = await batch.write()
+        return cast(dict[str, Any], result)
 
     async def count(self, data: StockCountIn, *, may_apply: bool) -> CountOut:
         """Compare counted with booked quantities; with `apply`, book each difference."""
@@ -93,10 +89,12 @@ class StockService:
         location = await self.resolve_location(data.location_id)
         product_ids = [line.product_id for line in data.lines]
         await self._require_products(product_ids)
-        if data.apply:  # lock in id order, so that concurrent counts cannot deadlock
-            for product_id in sorted(product_ids):
-                await self.repo.lock_product(product_id)
-        booked = await self.repo.level_quantities(location.id, product_ids)
+        if data.apply:
+            ledger = StockLedger(self.session, actor_id=self.actor_id)
+            await ledger.lock(product_ids)
+            booked = {pid: ledger.level(pid, location.id) for pid in product_ids}
+        else:
+            booked = await self.repo.level_quantities(location.id, product_ids)
         lines = [
             CountLineOut(
                 product_id=line.product_id,
@@ -106,32 +104,22 @@ class StockService:
             )
             for line in data.lines
         ]
-        movements = await self._book_count(location.id, lines, data) if data.apply else []
+        movements: list[MovementOut] = []
+        if data.apply:
+            differences = [
+                Movement(
+                    line.product_id, location.id, line.difference, "count", "count", self.op_id, data.note
+                )
+                for line in lines
+                if line.difference != 0
+            ]
+            done = ledger.book(differences)
+            await ledger.write()
+            movements = [MovementOut.model_validate(b.movement_out()) for b in done]
         await self._audit_count(location.id, lines, data)
         return CountOut(location_id=location.id, applied=data.apply, lines=lines, movements=movements)
 
-    async def transfer(self, data: StockTransferIn) -> TransferOut:
-        product = await self.find_product(data)
-        source = await self.resolve_location(data.from_location_id)
-        target = await self.resolve_location(data.to_location_id)
-        out = await self.move(
-            product.id, source.id, -data.quantity, "transfer", reason_code="out", note=data.note
-        )
-        into = await self.move(
-            product.id, target.id, data.quantity, "transfer", reason_code="in", note=data.note
-        )
-        return TransferOut(
-            product_id=product.id,
-            from_location_id=source.id,
-            to_location_id=target.id,
-            quantity=data.quantity,
-            quantity_on_hand=into.quantity_on_hand,
-            from_quantity=out.location_quantity,
-            to_quantity=into.location_quantity,
-            movements=[out.movement, into.movement],
-        )
-
-    # -- the one primitive -------------------------------------------------------------------
+    # -- one movement ------------------------------------------------------------------------
 
     async def move(
         self,
@@ -148,75 +136,29 @@ class StockService:
         expiry: dt.date | None = None,
         note: str | None = None,
     ) -> StockChangeOut:
-        """Book `delta` units of a product at a location (see the module docstring)."""
-        await self._apply_delta(product_id, location_id, delta, allow_negative=allow_negative)
-        movement = await self.repo.add_movement(
-            InventoryMovement(
-                product_id=product_id,
-                location_id=location_id,
-                delta=delta,
-                reason=reason,
-                reason_code=reason_code,
-                purchase_order_line_id=purchase_order_line_id,
-                order_id=order_id,
-                op_id=self.op_id,
-                lot=lot,
-                expiry=expiry,
-                note=note,
-                user_id=self.actor_id,
-            )
+        """Book `delta` units of a product at a location through the ledger: a booking of one."""
+        ledger = StockLedger(self.session, actor_id=self.actor_id)
+        await ledger.lock([product_id])
+        (booked,) = ledger.book(
+            [
+                Movement(
+                    product_id,
+                    location_id,
+                    delta,
+                    reason,
+                    reason_code=reason_code,
+                    op_id=self.op_id,
+                    note=note,
+                    lot=lot,
+                    expiry=expiry,
+                    purchase_order_line_id=purchase_order_line_id,
+                    order_id=order_id,
+                    allow_negative=allow_negative,
+                )
+            ]
         )
-        on_hand, at_location = await self.repo.quantities(product_id, location_id)
-        result = StockChangeOut(
-            movement=MovementOut.model_validate(movement),
-            product_id=product_id,
-            location_id=location_id,
-            quantity_on_hand=on_hand,
-            location_quantity=at_location,
-        )
-        await self._record(result)
-        return result
-
-    async def _apply_delta(
-        self, product_id: int, location_id: int, delta: int, *, allow_negative: bool
-    ) -> None:
-        # The product row first: every movement of a product queues on its lock, in one order.
-        await self.repo.add_to_product(product_id, delta)
-        if delta >= 0 or allow_negative:
-            await self.repo.add_to_level(product_id, location_id, delta)
-            return
-        if not await self.repo.take_from_level(product_id, location_id, -delta):
-            available = await self.repo.level_quantity(product_id, location_id)
-            raise insufficient_stock(product_id, location_id, available, -delta)
-
-    async def _record(self, change: StockChangeOut) -> None:
-        movement = change.movement
-        await audit.record(
-            self.session,
-            actor_id=self.actor_id,
-            action=f"stock.{movement.reason}",
-            entity_type="product",
-            entity_id=change.product_id,
-            before={
-                "quantity_on_hand": change.quantity_on_hand - movement.delta,
-                "location_quantity": change.location_quantity - movement.delta,
-            },
-            after={"movement_id": movement.id, **change.model_dump(exclude={"movement"})},
-        )
-        await record_change(
-            self.session,
-            self.state,
-            entity_type="product",
-            entity_id=change.product_id,
-            event_type="stock.changed",
-            data={
-                "product_id": change.product_id,
-                "location_id": change.location_id,
-                "quantity_on_hand": change.quantity_on_hand,
-                "location_quantity": change.location_quantity,
-                "delta": movement.delta,
-            },
-        )
+        await ledger.write()
+        return StockChangeOut.model_validate(booked.change_out())
 
     # -- lookups -----------------------------------------------------------------------------
 
@@ -244,9 +186,7 @@ class StockService:
     async def _check_po_line(self, line_id: int, product_id: int) -> None:
         line = await self.repo.purchase_order_line(line_id)
         if line is None:
-            raise NotFound(
-                f"No purchase order line with id {line_id}", code="purchase_order_line_not_found"
-            )
+            raise NotFound(f"No purchase order line with id {line_id}", code="purchase_order_line_not_found")
         if line.product_id != product_id:
             raise BadRequest(
                 f"Purchase order line {line_id} is for another product",
@@ -263,19 +203,6 @@ class StockService:
                 details=[{"product_id": pid} for pid in missing],
             )
 
-    async def _book_count(
-        self, location_id: int, lines: list[CountLineOut], data: StockCountIn
-    ) -> list[MovementOut]:
-        movements = []
-        for line in lines:
-            if line.difference != 0:
-                change = await self.move(
-                    line.product_id, location_id, line.difference, "count", reason_code="count",
-                    note=data.note,
-                )
-                movements.append(change.movement)
-        return movements
-
     async def _audit_count(self, location_id: int, lines: list[CountLineOut], data: StockCountIn) -> None:
         await audit.record(
             self.session,
@@ -285,38 +212,3 @@ class StockService:
             entity_id=location_id,
             after={"lines": [line.model_dump() for line in lines], "note": data.note},
         )
-
-
-def product_missing(ref: ProductRef, barcode: str | None) -> NotFound:
-    if ref.product_id is not None:
-        return NotFound(f"No product with id {ref.product_id}", code="product_not_found")
-    if ref.sku is not None:
-        return NotFound(f"No product has the SKU {ref.sku}", code="sku_not_found")
-    return NotFound(f"No product has the barcode {barcode}", code="barcode_not_found")
-
-
-def location_missing(location_id: int) -> NotFound:
-    return NotFound(f"No location with id {location_id}", code="location_not_found")
-
-
-def no_location() -> Conflict:
-    return Conflict("No stock location exists yet: create a location first", code="no_location")
-
-
-def insufficient_stock(product_id: int, location_id: int, available: int, requested: int) -> Conflict:
-    return Conflict(
-        f"Only {available} on hand at this location; cannot take {requested}",
-        code="insufficient_stock",
-        details=[
-            {"product_id": product_id, "location_id": location_id, "available": available,
-             "requested": requested}
-        ],
-    )
-
-
-def scanned_barcode(code: str) -> str:
-    """What a scanner sent (EAN/UPC, GS1 AI 01) → the stored form; a bad code is a 400."""
-    try:
-        return normalise_scan(code)
-    except InvalidBarcode as exc:
-        raise BadRequest(str(exc), code="invalid_barcode") from exc

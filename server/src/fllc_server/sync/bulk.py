@@ -29,24 +29,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.auth.dependencies import CurrentUser
 from fllc_server.kit.commands import payload_hash, replay
-from fllc_server.kit.errors import AppError, Conflict
+from fllc_server.kit.errors import AppError
 from fllc_server.models import AppliedOp
 from fllc_server.stock.bulk import BulkPayload, StockBatch
+from fllc_server.stock.expiry import receipt_made_at
 from fllc_server.sync.kinds import fingerprint, require_permission
+from fllc_server.sync.ops import Command, PushBusy, refused
 from fllc_server.sync.repository import AppliedOpRepository
-from fllc_server.sync.schemas import OpError, OpIn, OpResult
+from fllc_server.sync.schemas import OpResult
 
 if TYPE_CHECKING:
     from fllc_server.state import AppState
-    from fllc_server.sync.service import Command
-
-
-class PushBusy(Conflict):
-    """The push lost a race with concurrent writes (another request committed some of its
-    op_ids first, or the database chose it as a deadlock victim): its transaction is rolled
-    back and, after a few tries, the push is refused whole — nothing applied; push it again."""
-
-    code = "operation_in_progress"
 
 
 class OpsTaken(PushBusy):
@@ -91,14 +84,17 @@ class BulkRun:
         for command, request_hash in zip(commands, hashes, strict=True):
             op_id, kind = command.op.op_id, command.kind
             if op_id not in known and op_id not in reserved:
-                reserved[op_id] = {"op_id": op_id, "user_id": self.actor.id, "kind": kind.name,
-                                   "request_hash": request_hash, "status_code": kind.status_code}
+                reserved[op_id] = {
+                    "op_id": op_id,
+                    "user_id": self.actor.id,
+                    "kind": kind.name,
+                    "request_hash": request_hash,
+                    "status_code": kind.status_code,
+                }
         try:
             await self.applied.reserve(list(reserved.values()))
         except IntegrityError as exc:
-            raise OpsTaken(
-                "Some of these ops are being applied by another request; push them again"
-            ) from exc
+            raise OpsTaken("Some of these ops are being applied by another request; push them again") from exc
         return reserved
 
     async def _record(
@@ -116,7 +112,10 @@ class BulkRun:
         await self.applied.release(reserved.keys() - records.keys())
 
     def _book(
-        self, commands: list[Command], hashes: list[str], known: dict[str, AppliedOp],
+        self,
+        commands: list[Command],
+        hashes: list[str],
+        known: dict[str, AppliedOp],
         stock: StockBatch,
     ) -> tuple[list[OpResult | _Pending], dict[str, _Record]]:
         """Decide each op in order: replay, refuse, or book it."""
@@ -130,7 +129,8 @@ class BulkRun:
                 continue
             try:
                 require_permission(self.actor, command.kind.permission)
-                booking = stock.book(op_id, _payload(command))
+                with receipt_made_at(command.op.created_at):
+                    booking = stock.book(op_id, _payload(command))
             except AppError as exc:
                 verdicts.append(_refused(command, exc))
                 continue
@@ -165,8 +165,11 @@ class _Record:
 
     def as_applied_op(self) -> AppliedOp:
         return AppliedOp(
-            op_id=self.op_id, user_id=self.user_id, kind=self.command.kind.name,
-            request_hash=self.request_hash, status_code=self.command.kind.status_code,
+            op_id=self.op_id,
+            user_id=self.user_id,
+            kind=self.command.kind.name,
+            request_hash=self.request_hash,
+            status_code=self.command.kind.status_code,
         )
 
 
@@ -184,12 +187,3 @@ def _result(verdict: OpResult | _Pending, booked: list[Any]) -> OpResult:
 
 def _refused(command: Command, exc: AppError) -> OpResult:
     return refused(command.op, exc)
-
-
-def refused(op: OpIn, exc: AppError) -> OpResult:
-    """An op's `rejected` answer, or `conflict` with the entity now for an error that has one."""
-    error = OpError(code=exc.code, message=exc.message, details=exc.details)
-    current = getattr(exc, "current", None)
-    if isinstance(current, dict):
-        return OpResult(op_id=op.op_id, status="conflict", error=error, current=current)
-    return OpResult(op_id=op.op_id, status="rejected", error=error)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from fllc_server.auth.dependencies import Authenticated, ProductsView
 from fllc_server.kit.deps import ReadSessionDep, get_state
+from fllc_server.kit.strict import QueryInt
 from fllc_server.sync.schemas import ChangesOut, CursorOut, PushIn, PushOut
 from fllc_server.sync.service import SyncService, push_batch
 
@@ -37,15 +38,15 @@ async def push(body: PushIn, user: Authenticated, request: Request) -> Response:
     responses={410: {"description": "`cursor_expired`: the cursor predates the retained log"}},
 )
 async def changes(
-    _user: ProductsView,
+    user: ProductsView,
     request: Request,
     session: ReadSessionDep,
-    since: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    since: Annotated[QueryInt, Query(ge=0)] = 0,
+    limit: Annotated[QueryInt, Query(ge=1, le=1000)] = 500,
 ) -> ChangesOut:
     """Changes after `since` in seq order, one per entity (its current state; `data: null` and
     action "delete" for a tombstone). Store `next_since`; pull again while `has_more`."""
-    return await SyncService(session, get_state(request)).pull(since, limit)
+    return await SyncService(session, get_state(request)).pull(since, limit, user)
 
 
 @router.get("/cursor", response_model=CursorOut)

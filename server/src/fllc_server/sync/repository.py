@@ -47,7 +47,10 @@ ERA_MARKER = {"entity_type": "sync", "entity_id": 0, "action": "era"}  # holds t
 ERA_ACTION = ERA_MARKER["action"]  # never sent to a device; the only change of its entity, never compacted
 # What a replica holds, in an order a replica can apply (referenced rows first): sync.shapes' types.
 SNAPSHOT: tuple[tuple[str, Any], ...] = (
-    ("location", Location), ("category", Category), ("supplier", Supplier), ("product", Product),
+    ("location", Location),
+    ("category", Category),
+    ("supplier", Supplier),
+    ("product", Product),
     ("purchase_order", PurchaseOrder),
 )
 CHANGES = cast(Table, Change.__table__)
@@ -98,9 +101,13 @@ class ChangeLogRepository:
     async def marks(self) -> tuple[int, int]:
         """(floor, compaction mark) in one read."""
         rows: dict[str, Any] = dict(
-            (await self.session.execute(
-                select(SettingRow.key, SettingRow.value).where(SettingRow.key.in_([FLOOR_KEY, COMPACTED_KEY]))
-            )).all()
+            (
+                await self.session.execute(
+                    select(SettingRow.key, SettingRow.value).where(
+                        SettingRow.key.in_([FLOOR_KEY, COMPACTED_KEY])
+                    )
+                )
+            ).all()
         )
         floor = int(rows.get(FLOOR_KEY) or 0)
         compacted = rows.get(COMPACTED_KEY)
@@ -155,7 +162,7 @@ class ChangeLogRepository:
         for first in range(0, len(seqs), _DELETE_CHUNK):
             await self.session.execute(
                 delete(Change)
-                .where(Change.seq.in_(seqs[first:first + _DELETE_CHUNK]))
+                .where(Change.seq.in_(seqs[first : first + _DELETE_CHUNK]))
                 .execution_options(synchronize_session=False)
             )
         return len(seqs)
@@ -179,9 +186,14 @@ class ChangeLogRepository:
             ids = list(await self.session.scalars(query))
             for first in range(0, len(ids), _CHUNK):
                 rows = [
-                    {"seq": seq + offset, "entity_type": entity_type, "entity_id": entity_id,
-                     "action": "upsert", "created_at": now}
-                    for offset, entity_id in enumerate(ids[first:first + _CHUNK], start=1)
+                    {
+                        "seq": seq + offset,
+                        "entity_type": entity_type,
+                        "entity_id": entity_id,
+                        "action": "upsert",
+                        "created_at": now,
+                    }
+                    for offset, entity_id in enumerate(ids[first : first + _CHUNK], start=1)
                 ]
                 await self.session.execute(insert(CHANGES), rows)
                 seq += len(rows)

@@ -9,9 +9,7 @@ from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, StringCons
 
 from fllc_server.kit.schemas import RequestSchema
 
-OpId = Annotated[
-    str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
-]
+OpId = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 OpStatus = Literal["applied", "duplicate", "rejected", "conflict"]
 
 
@@ -25,9 +23,20 @@ class OpIn(RequestSchema):
     base_version: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
 
 
+class DeviceReport(RequestSchema):
+    """What a device says about itself with a push (optional; the admins' Devices view shows it):
+    its app version and how many ops it still holds besides this batch, and how many wait for a
+    person (rejected or in conflict)."""
+
+    app_version: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
+    pending: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+    needs_attention: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+
+
 class PushIn(RequestSchema):
     device_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     ops: list[OpIn]
+    device: DeviceReport | None = None
 
 
 class OpError(BaseModel):

@@ -37,30 +37,26 @@ era's compacted log.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from pydantic import BaseModel, ValidationError
-from sqlalchemy import text
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.auth.dependencies import CurrentUser
-from fllc_server.kit.commands import DuplicateCommand, replay
+from fllc_server.auth.entities import may_read
+from fllc_server.devices.service import record_push
+from fllc_server.kit.changes import GAP_SETTLE, settled_count
 from fllc_server.kit.errors import AppError, PayloadTooLarge, ValidationFailed
-from fllc_server.models import AppliedOp, Change, utcnow
+from fllc_server.kit.uow import unit_of_work
+from fllc_server.models import Change, utcnow
 from fllc_server.stock.bulk import fits
-from fllc_server.sync.bulk import BulkRun, PushBusy, refused
-from fllc_server.sync.kinds import (
-    CommandKind,
-    execute_command,
-    get_kind,
-    is_builtin_stock_kind,
-    kind_names,
-)
+from fllc_server.stock.expiry import receipt_made_at
+from fllc_server.stock.kinds import is_set_wise
+from fllc_server.sync.bulk import BulkRun
+from fllc_server.sync.kinds import CommandKinds, execute_command
+from fllc_server.sync.ops import Command, PushBusy, refused
 from fllc_server.sync.repository import ERA_ACTION, ChangeLogRepository
 from fllc_server.sync.schemas import (
     ChangeOut,
@@ -71,22 +67,18 @@ from fllc_server.sync.schemas import (
     PushIn,
     PushOut,
 )
-from fllc_server.sync.shapes import load_shapes
 
 if TYPE_CHECKING:
     from fllc_server.state import AppState
 
 logger = structlog.get_logger(__name__)
 
-# A gap in the seqs right after the cursor is a transaction still in flight (MySQL hands out
-# auto-increment values before commit): wait for it this long before treating it as rolled back.
-GAP_SETTLE = dt.timedelta(seconds=10)
-_HOOKS_KEY = "fllc_after_commit"  # kit.db's after-commit list, trimmed when a savepoint rolls back
-_BUMP_KEY = "catalog_bump_scheduled"
 
-
-PUSH_ATTEMPTS = 3
+PUSH_ATTEMPTS = 3  # transactions one push may take when it loses races (see the module docstring)
 COMPACT_PASS = 100_000  # seqs compacted by one push at most
+# A push compacts once this share of the retention (at most PRUNE_SLICE_MAX seqs) is due: seldom
+# enough that most pushes pay nothing, often enough that a slice stays small.
+PRUNE_SLICE_SHARE, PRUNE_SLICE_MAX = 100, 1_000
 
 
 async def push_batch(state: AppState, batch: PushIn, actor: CurrentUser) -> PushOut:
@@ -95,24 +87,33 @@ async def push_batch(state: AppState, batch: PushIn, actor: CurrentUser) -> Push
     for attempt in range(1, PUSH_ATTEMPTS + 1):
         try:
             async with state.db.transaction() as session:
-                return await SyncService(session, state).push(batch, actor)
+                out = await SyncService(session, state).push(batch, actor)
         except PushBusy:
             if attempt == PUSH_ATTEMPTS:
                 raise
             logger.info("sync push lost a race; running it again", attempt=attempt)
+        else:
+            _count_push(state, batch, out)
+            await record_push(state, batch, actor.id)
+            return out
     raise AssertionError("unreachable")
+
+
+def _count_push(state: AppState, batch: PushIn, out: PushOut) -> None:
+    """/metrics: each op's outcome and how long it waited on its desktop (the sync backlog); the
+    oldest op of a push is the age of that desktop's outbox (ops leave it oldest first)."""
+    now = dt.datetime.now(dt.UTC).timestamp()
+    ages = [now - _aware(op.created_at).timestamp() for op in batch.ops]
+    state.metrics.sync_pushed((r.status for r in out.results), ages, max(ages) if ages else None)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 class CursorExpiredError(AppError):
     status_code = 410
     code = "cursor_expired"
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    op: OpIn
-    kind: CommandKind[Any]
-    payload: BaseModel
 
 
 class SyncService:
@@ -127,10 +128,11 @@ class SyncService:
         limit = self.state.settings.max_sync_batch
         if len(batch.ops) > limit:
             raise PayloadTooLarge(
-                f"A batch may hold at most {limit} ops; split it", code="batch_too_large",
+                f"A batch may hold at most {limit} ops; split it",
+                code="batch_too_large",
                 details=[{"max_ops": limit, "ops": len(batch.ops)}],
             )
-        commands = parse_commands(batch.ops)
+        commands = parse_commands(batch.ops, self.state.command_kinds)
         await self._begin_for_savepoints()
         try:
             results = await self._apply_runs(commands, actor)
@@ -155,37 +157,24 @@ class SyncService:
     async def _apply(self, command: Command, actor: CurrentUser) -> OpResult:
         op = command.op
         try:
-            with _hooks_of_savepoint(self.session):
-                async with self.session.begin_nested():
+            async with unit_of_work(self.session).savepoint():
+                with receipt_made_at(op.created_at):  # a receipt is judged by the day it was made
                     outcome = await execute_command(
-                        self.session, self.state, actor, command.kind, command.payload,
-                        op_id=op.op_id, base_version=op.base_version,
+                        self.session,
+                        self.state,
+                        actor,
+                        command.kind,
+                        command.payload,
+                        op_id=op.op_id,
+                        base_version=op.base_version,
                     )
-        except DuplicateCommand:
-            return await self._committed_elsewhere(op, actor)
         except AppError as exc:
             return refused(op, exc)
         status = "duplicate" if outcome.replayed else "applied"
         return OpResult(op_id=op.op_id, status=status, result=outcome.result)
 
-    async def _committed_elsewhere(self, op: OpIn, actor: CurrentUser) -> OpResult:
-        """Another request applied this op_id concurrently: answer with its result."""
-        async with self.state.db.sessions() as fresh:
-            existing = await fresh.get(AppliedOp, op.op_id)
-        if existing is None or existing.result is None:
-            busy = AppError("The same op is being applied; push it again", code="operation_in_progress")
-            return refused(op, busy)
-        try:
-            outcome = replay(existing, user_id=actor.id, request_hash=existing.request_hash)
-        except AppError as exc:
-            return refused(op, exc)
-        return OpResult(op_id=op.op_id, status="duplicate", result=outcome.result)
-
     async def _begin_for_savepoints(self) -> None:
-        """Begin the push's transaction.
-
-        SQLite: pysqlite begins a transaction only at the first write, so a SAVEPOINT issued
-        before it would start (and its RELEASE commit) a transaction of its own: begin it now.
+        """Begin the push's transaction (SQLite: `kit.db` has begun it already, IMMEDIATE).
 
         MySQL/MariaDB: READ COMMITTED. Every write of a push locks the rows it depends on first
         (products, purchase orders), so a read after the lock must see the latest committed
@@ -193,7 +182,6 @@ class SyncService:
         on the levels and keys a set-wise run reads would deadlock it with concurrent writes of
         neighbouring rows."""
         if self.session.get_bind().dialect.name == "sqlite":
-            await self.session.execute(text("DELETE FROM change_log WHERE 0"))
             return
         try:
             await self.session.connection(execution_options={"isolation_level": "READ COMMITTED"})
@@ -202,7 +190,9 @@ class SyncService:
 
     # -- pull --------------------------------------------------------------------------------
 
-    async def pull(self, since: int, limit: int) -> ChangesOut:
+    async def pull(self, since: int, limit: int, reader: CurrentUser) -> ChangesOut:
+        """The changes after `since` that `reader` may read (auth.entities: as the REST reads);
+        the others are skipped, the cursor still passes them."""
         rows = await self.changes.after(since, limit + 1)
         # The marks are read after the rows: a compaction that dropped a tombstone after the
         # cursor before the rows were read has raised the floor by now (410, nothing missed).
@@ -215,7 +205,11 @@ class SyncService:
         rows = settled(rows, since, utcnow(), compacted)
         has_more = len(rows) > limit
         rows = rows[:limit]
-        latest = {(row.entity_type, row.entity_id): row for row in rows if row.action != ERA_ACTION}
+        latest = {
+            (row.entity_type, row.entity_id): row
+            for row in rows
+            if row.action != ERA_ACTION and may_read(reader.permissions, row.entity_type)
+        }
         changes = await self._render(sorted(latest.values(), key=lambda row: row.seq))
         next_since = rows[-1].seq if rows else since
         return ChangesOut(changes=changes, next_since=next_since, has_more=has_more)
@@ -224,14 +218,17 @@ class SyncService:
         shapes: dict[str, dict[int, dict[str, Any]]] = {}
         for entity_type in {row.entity_type for row in rows}:
             ids = [r.entity_id for r in rows if r.entity_type == entity_type and r.action == "upsert"]
-            shapes[entity_type] = await load_shapes(self.session, self.state, entity_type, ids)
+            shapes[entity_type] = await self.state.shapes.load(self.session, self.state, entity_type, ids)
         changes = []
         for row in rows:
             data = shapes[row.entity_type].get(row.entity_id) if row.action == "upsert" else None
             changes.append(
                 ChangeOut(
-                    seq=row.seq, entity_type=row.entity_type, entity_id=row.entity_id,
-                    action="upsert" if data is not None else "delete", data=data,
+                    seq=row.seq,
+                    entity_type=row.entity_type,
+                    entity_id=row.entity_id,
+                    action="upsert" if data is not None else "delete",
+                    data=data,
                 )
             )
         return changes
@@ -263,19 +260,23 @@ class SyncService:
 
 
 def _prune_slice(retention: int) -> int:
-    return max(1, min(1000, retention // 100))
+    return max(1, min(PRUNE_SLICE_MAX, retention // PRUNE_SLICE_SHARE))
 
 
-def parse_commands(ops: list[OpIn]) -> list[Command]:
+def parse_commands(ops: list[OpIn], kinds: CommandKinds) -> list[Command]:
     """Check the whole batch before applying anything: unknown kinds and bad payloads are a 400."""
     commands: list[Command] = []
     problems: list[dict[str, Any]] = []
     for index, op in enumerate(ops):
-        kind = get_kind(op.kind)
+        kind = kinds.get(op.kind)
         if kind is None:
             problems.append(
-                {"field": f"ops.{index}.kind", "location": "body", "type": "unknown_kind",
-                 "message": f"unknown op kind {op.kind!r}; known: {', '.join(kind_names())}"}
+                {
+                    "field": f"ops.{index}.kind",
+                    "location": "body",
+                    "type": "unknown_kind",
+                    "message": f"unknown op kind {op.kind!r}; known: {', '.join(kinds.names())}",
+                }
             )
             continue
         try:
@@ -317,7 +318,7 @@ def runs(commands: list[Command]) -> list[tuple[bool, list[Command]]]:
     """Consecutive commands grouped by whether they can be applied set-wise, in order."""
     grouped: list[tuple[bool, list[Command]]] = []
     for command in commands:
-        set_wise = is_builtin_stock_kind(command.kind) and fits(command.payload)
+        set_wise = is_set_wise(command.kind) and fits(command.payload)
         if grouped and grouped[-1][0] == set_wise:
             grouped[-1][1].append(command)
         else:
@@ -326,26 +327,8 @@ def runs(commands: list[Command]) -> list[tuple[bool, list[Command]]]:
 
 
 def settled(rows: list[Change], since: int, now: dt.datetime, compacted: int = 0) -> list[Change]:
-    """The rows up to the first young gap in the seqs (see GAP_SETTLE). Every seq at or below
-    `compacted` is settled (compaction's gaps are no transaction in flight); a cursor of 0 on a log
-    never compacted has no previous seq to be contiguous with (the log may start anywhere)."""
+    """The rows up to the first young gap in the seqs (kit.changes.settled_count). Every seq at or
+    below `compacted` is settled (compaction's gaps are no transaction in flight); a cursor of 0 on
+    a log never compacted has no previous seq to be contiguous with (the log may start anywhere)."""
     known = max(since, compacted) or None  # every seq up to here is settled
-    for index, row in enumerate(rows):
-        if known is not None and row.seq > known + 1 and now - row.created_at < GAP_SETTLE:
-            return rows[:index]
-        known = max(row.seq, compacted)
-    return rows
-
-
-@contextmanager
-def _hooks_of_savepoint(session: AsyncSession) -> Iterator[None]:
-    """If the block fails, forget the after-commit hooks (events, cache bump) it scheduled."""
-    hooks: list[Any] = session.info.setdefault(_HOOKS_KEY, [])
-    mark, bump = len(hooks), session.info.get(_BUMP_KEY)
-    try:
-        yield
-    except BaseException:
-        del hooks[mark:]
-        if bump is None:
-            session.info.pop(_BUMP_KEY, None)
-        raise
+    return rows[: settled_count([(row.seq, row.created_at) for row in rows], known, now)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.models import User
@@ -43,7 +43,31 @@ class UserRepository:
         return rows.all(), int(total or 0)
 
     async def active_admin_ids(self, *, lock: bool = False) -> list[int]:
-        query = select(User.id).where(User.role == "admin", User.is_active.is_(True))
+        """The active admins, in id order: locked in that order, every change of the admin set
+        takes the same locks the same way (no deadlock between two admins demoting each other)."""
+        query = select(User.id).where(User.role == "admin", User.is_active.is_(True)).order_by(User.id)
         if lock:
             query = query.with_for_update()
         return list((await self.session.scalars(query)).all())
+
+    async def leave_admins(self, user_id: int, *, role: str, active: bool) -> bool:
+        """Set an active admin's role and activity unless no other active admin would remain, in
+        one statement (atomic on SQLite too, where the locks above are no-ops); False if refused."""
+        others = (
+            select(User.id)
+            .where(User.role == "admin", User.is_active.is_(True), User.id != user_id)
+            .subquery("other_admins")  # a derived table: MySQL refuses the target table in a subquery
+        )
+        result = await self.session.execute(
+            update(User)
+            .where(User.id == user_id, select(func.count()).select_from(others).scalar_subquery() > 0)
+            .values(role=role, is_active=active)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def active_with_roles(self, roles: Sequence[str]) -> list[User]:
+        rows = await self.session.scalars(
+            select(User).where(User.role.in_(list(roles)), User.is_active.is_(True)).order_by(User.id)
+        )
+        return list(rows)

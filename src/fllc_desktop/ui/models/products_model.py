@@ -12,7 +12,8 @@ from fllc_desktop.api import Page
 
 JsonObject = dict[str, Any]
 AnyIndex = QModelIndex | QPersistentModelIndex
-LOW_STOCK_BRUSH = QBrush(QColor("#fdecea"))
+LOW_STOCK_COLOUR = "#fdecea"  # the products screen's legend says what it means
+LOW_STOCK_BRUSH = QBrush(QColor(LOW_STOCK_COLOUR))
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +30,15 @@ COLUMNS = (
     Column("barcode", "Barcode", sortable=False),
     Column("price", "Price", numeric=True),
     Column("quantity_on_hand", "On hand", numeric=True),
+    Column("quantity_available", "Available", numeric=True, sortable=False),  # on hand - reserved
     Column("reorder_point", "Reorder at", numeric=True, sortable=False),
 )
+
+
+def available(product: JsonObject) -> int:
+    """On hand - reserved (by open orders), from the product as last heard: a live stock event
+    changes on hand, the reservations come with the product."""
+    return int(product.get("quantity_on_hand") or 0) - int(product.get("quantity_reserved") or 0)
 
 
 def is_low_stock(product: JsonObject) -> bool:
@@ -104,7 +112,7 @@ class ProductTableModel(QAbstractTableModel):
             return None
         product, column = self._rows[index.row()], COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            value = product.get(column.field)
+            value = available(product) if column.field == "quantity_available" else product.get(column.field)
             return "" if value is None else str(value)
         if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

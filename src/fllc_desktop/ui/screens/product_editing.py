@@ -50,8 +50,7 @@ class ProductEditor(QObject):
             "dialog_confirm_delete",
             "Delete product",
             f"Delete {product.get('sku')} “{product.get('name')}”? This cannot be undone here.",
-            lambda: self._catalog.delete_product(
-                int(product["id"]),
+            lambda: self._catalog.delete_product(int(product["id"])).then(
                 lambda _none: self.sig_deleted.emit(product["id"]),
                 self._on_delete_errored,
                 owner=self._parent,
@@ -75,12 +74,11 @@ class ProductEditor(QObject):
             self._on_save_errored(dialog, changes, error)
 
         if dialog.is_new:
-            self._catalog.create_product(changes, on_done, on_error, owner=dialog)
+            self._catalog.create_product(changes).then(on_done, on_error, dialog)
         else:
             version = int(dialog.original.get("version") or 1)
-            self._catalog.update_product(
-                int(dialog.original["id"]), changes, version, on_done=on_done, on_error=on_error, owner=dialog
-            )
+            request = self._catalog.update_product(int(dialog.original["id"]), changes, version)
+            request.then(on_done, on_error, dialog)
 
     def _on_save_errored(self, dialog: ProductDialog, changes: JsonObject, error: ApiError) -> None:
         if isinstance(error, ConflictError) and error.current is not None and not dialog.is_new:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -25,15 +25,34 @@ from fllc_desktop.api import Page
 from fllc_desktop.api.errors import ApiError, OfflineError
 from fllc_desktop.domain.permissions import Grants, Permission
 from fllc_desktop.qt.event_stream import EventStream
-from fllc_desktop.qt.services import CatalogService, Lookups, ProductQuery, ProductStock
-from fllc_desktop.ui.models.products_model import COLUMNS, ProductTableModel
+from fllc_desktop.qt.services import CatalogService, LabelsService, Lookups, ProductQuery, ProductStock
+from fllc_desktop.ui.dialogs.stock_dialogs import AdjustStockDialog, TransferStockDialog
+from fllc_desktop.ui.models.products_model import COLUMNS, LOW_STOCK_COLOUR, ProductTableModel
 from fllc_desktop.ui.screens.product_editing import ProductEditor
-from fllc_desktop.ui.screens.registry import ScreenContext
+from fllc_desktop.ui.screens.registry import ScreenFactory
 from fllc_desktop.ui.theme import icon
 from fllc_desktop.ui.widgets.inputs import IdComboBox
 from fllc_desktop.ui.widgets.product_detail import ProductDetail
 
+if TYPE_CHECKING:  # the labels (barcodes, reportlab, QtPdf) load when first printed: a quick start
+    from fllc_desktop.ui.dialogs.label_dialog import PrintLabelsDialog
+
 SEARCH_DEBOUNCE_MS = 250
+NAME_COLUMN = next(i for i, column in enumerate(COLUMNS) if column.field == "name")
+MAX_CODE_COLUMN_PX = 130
+TABLET_HIDDEN = ("barcode", "reorder_point")
+TABLET_DETAIL_PX = 400
+
+
+def _in_touch_layout(widget: QWidget) -> bool:
+    node: QWidget | None = widget
+    while node is not None:
+        if node.property("touch") == "true":
+            return True
+        node = node.parentWidget()
+    return False
+
+
 JsonObject = dict[str, Any]
 
 
@@ -46,10 +65,13 @@ class ProductsScreen(QWidget):
         parent: QWidget | None = None,
         *,
         debounce_ms: int = SEARCH_DEBOUNCE_MS,
+        labels: LabelsService | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("screen_products")
         self._catalog = catalog
+        self._labels = labels
+        self.labels_dialog: PrintLabelsDialog | None = None
         self.query = ProductQuery()
         self._serial = 0  # answers to older searches are dropped
         self.loaded_serial = 0
@@ -62,7 +84,7 @@ class ProductsScreen(QWidget):
         self._build(grants)
         self._connect(events)
         self.reload()
-        catalog.lookups(self.on_catalog_lookups, lambda _error: None, owner=self)
+        catalog.lookups().then(self.on_catalog_lookups, lambda _error: None, self)
 
     # -- building ---------------------------------------------------------------------------------
     def _build(self, grants: Grants) -> None:
@@ -82,8 +104,28 @@ class ProductsScreen(QWidget):
         self.delete_button = self._action_button(
             grants, Permission.PRODUCTS_DELETE, "products_delete", "&Delete", "delete"
         )
+        self.labels_button = (
+            self._action_button(grants, Permission.STOCK_INTAKE, "products_print_labels", "&Labels…", "print")
+            if self._labels is not None
+            else None
+        )
+        if self.labels_button is not None:
+            self.labels_button.setToolTip("Print labels of the selected products (Ctrl+P)")
         self.table = self._build_table()
         self.detail = ProductDetail(self)
+        self.adjust_button = self._action_button(
+            grants, Permission.PRODUCTS_MODIFY, "products_adjust_stock", "&Adjust stock…", "edit"
+        )
+        self.transfer_button = self._action_button(
+            grants, Permission.STOCK_INTAKE, "products_transfer_stock", "&Transfer…", "orders"
+        )
+        for button in (self.adjust_button, self.transfer_button):
+            if button is not None:
+                button.setEnabled(False)
+                self.detail.add_action(button)
+        self.detail.action_row.addStretch(1)
+        self.stock_dialog: AdjustStockDialog | TransferStockDialog | None = None
+        self.levels: list[JsonObject] = []
         self.status = QLabel(self)
         self.status.setObjectName("products_status")
         self.status.setProperty("role", "muted")
@@ -93,6 +135,13 @@ class ProductsScreen(QWidget):
         self.next_button.setObjectName("products_next")
         self.page_label = QLabel(self)
         self.page_label.setObjectName("products_page_label")
+        self.legend = QLabel(
+            f'<span style="background:{LOW_STOCK_COLOUR};">&nbsp;&nbsp;&nbsp;&nbsp;</span>'
+            "&nbsp;low stock (at or below the reorder point)",
+            self,
+        )
+        self.legend.setObjectName("products_legend")
+        self.legend.setProperty("role", "muted")
         self._lay_out()
 
     def _action_button(
@@ -111,7 +160,7 @@ class ProductsScreen(QWidget):
         table.setSortingEnabled(True)
         table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # labels of several
         table.setAlternatingRowColors(True)
         table.verticalHeader().hide()
         table.setWordWrap(False)
@@ -125,8 +174,15 @@ class ProductsScreen(QWidget):
         self._columns_sized = True
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
+        if _in_touch_layout(self):  # a tablet: the detail panel shows the barcode and reorder point
+            for column, spec in enumerate(COLUMNS):
+                self.table.setColumnHidden(column, spec.field in TABLET_HIDDEN)
+            self.detail.setMinimumWidth(TABLET_DETAIL_PX)  # its movements table fits, nothing cut off
         self.table.resizeColumnsToContents()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column in range(self.model.columnCount()):  # codes and figures never crowd out the name
+            if column != NAME_COLUMN and header.sectionSize(column) > MAX_CODE_COLUMN_PX:
+                header.resizeSection(column, MAX_CODE_COLUMN_PX)
+        header.setSectionResizeMode(NAME_COLUMN, QHeaderView.ResizeMode.Stretch)
 
     def _lay_out(self) -> None:
         filters = QHBoxLayout()
@@ -134,7 +190,7 @@ class ProductsScreen(QWidget):
         filters.addWidget(self.category_filter, 1)
         filters.addWidget(self.supplier_filter, 1)
         filters.addWidget(self.low_stock)
-        for button in (self.new_button, self.edit_button, self.delete_button):
+        for button in (self.new_button, self.edit_button, self.delete_button, self.labels_button):
             if button is not None:
                 filters.addWidget(button)
         pager = QHBoxLayout()
@@ -146,6 +202,7 @@ class ProductsScreen(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.table)
+        left_layout.addWidget(self.legend)
         left_layout.addLayout(pager)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(left)
@@ -175,6 +232,13 @@ class ProductsScreen(QWidget):
             self.edit_button.clicked.connect(self.on_edit_clicked)
         if self.delete_button is not None:
             self.delete_button.clicked.connect(self.on_delete_clicked)
+        if self.adjust_button is not None:
+            self.adjust_button.clicked.connect(self.on_adjust_clicked)
+        if self.transfer_button is not None:
+            self.transfer_button.clicked.connect(self.on_transfer_clicked)
+        if self.labels_button is not None:
+            self.labels_button.clicked.connect(self.on_labels_clicked)
+            QShortcut(QKeySequence.StandardKey.Print, self, self.on_labels_clicked)
         self.editor.sig_saved.connect(self.on_editor_sig_saved)
         self.editor.sig_deleted.connect(self.on_editor_sig_deleted)
         QShortcut(QKeySequence.StandardKey.Find, self, self.search.setFocus)
@@ -195,8 +259,7 @@ class ProductsScreen(QWidget):
         self._serial += 1
         serial = self._serial
         self.status.setText("Loading…")
-        self._catalog.search_products(
-            self.query,
+        self._catalog.search_products(self.query).then(
             lambda page: self.on_catalog_page(serial, page),
             lambda error: self.on_catalog_error(serial, error),
             owner=self,
@@ -294,7 +357,17 @@ class ProductsScreen(QWidget):
         index = self.table.currentIndex()
         return self.model.product_at(index.row()) if index.isValid() else None
 
+    def selected_products(self) -> list[JsonObject]:
+        """The selected rows in table order (the current row when nothing is selected)."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        products = [product for row in rows if (product := self.model.product_at(row)) is not None]
+        current = self.selected_product()
+        return products or ([current] if current is not None else [])
+
     def select_row(self, row: int) -> None:
+        """Select that row alone (the table takes several for labels: a row still selected from
+        before a reload must not ride along)."""
+        self.table.clearSelection()
         self.table.selectRow(row)
         self.table.setCurrentIndex(self.model.index(row, 0))
 
@@ -308,12 +381,15 @@ class ProductsScreen(QWidget):
     def on_table_current_row_changed(self, *_args: object) -> None:
         product = self.selected_product()
         self.detail.show_product(product)
+        self.levels = []
+        for button in (self.adjust_button, self.transfer_button):
+            if button is not None:
+                button.setEnabled(False)
         if product is None:
             return
         self.detail.show_loading()
         product_id = product["id"]
-        self._catalog.stock_of(
-            int(product_id),
+        self._catalog.stock_of(int(product_id)).then(
             lambda stock: self.on_catalog_stock(product_id, stock),
             lambda error: self.detail.show_unavailable(error.title.lower()),
             owner=self,
@@ -326,6 +402,64 @@ class ProductsScreen(QWidget):
                 self.model.update_product({k: v for k, v in stock.product.items() if k != "stock"})
                 self.detail.show_product(self.selected_product())
             self.detail.show_stock(stock.levels, stock.movements)
+            self.levels = stock.levels
+            if self.adjust_button is not None:
+                self.adjust_button.setEnabled(True)
+            if self.transfer_button is not None:
+                self.transfer_button.setEnabled(
+                    any(int(level.get("quantity") or 0) > 0 for level in stock.levels)
+                )
+
+    # -- stock at a desk --------------------------------------------------------------------------
+    def _on_hand(self) -> dict[Any, int]:
+        return {level.get("location_id"): int(level.get("quantity") or 0) for level in self.levels}
+
+    def on_adjust_clicked(self) -> AdjustStockDialog | None:
+        product = self.selected_product()
+        if product is None:
+            return None
+        dialog = AdjustStockDialog(product, list(self.detail.locations.values()), self._on_hand(), self)
+        dialog.sig_book_requested.connect(
+            lambda body: self._catalog.adjust_stock(body).then(
+                lambda _answer: self._on_booked(dialog), dialog.show_refusal, dialog
+            )
+        )
+        self.stock_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def on_transfer_clicked(self) -> TransferStockDialog | None:
+        product = self.selected_product()
+        if product is None:
+            return None
+        dialog = TransferStockDialog(product, list(self.detail.locations.values()), self._on_hand(), self)
+        dialog.sig_book_requested.connect(
+            lambda body: self._catalog.transfer_stock(body).then(
+                lambda _answer: self._on_booked(dialog), dialog.show_refusal, dialog
+            )
+        )
+        self.stock_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_booked(self, dialog: QWidget) -> None:
+        dialog.close()
+        self.status.setText("Stock booked.")
+        self.on_table_current_row_changed()
+
+    # -- labels -----------------------------------------------------------------------------------
+    def on_labels_clicked(self) -> PrintLabelsDialog | None:
+        products = self.selected_products()
+        if self._labels is None or not products:
+            self.status.setText("Select the products to label first.")
+            return None
+        from fllc_desktop.ui.dialogs.label_dialog import PrintLabelsDialog, product_label
+
+        dialog = PrintLabelsDialog([product_label(p) for p in products], self._labels, self)
+        dialog.sig_done.connect(self.status.setText)
+        self.labels_dialog = dialog
+        dialog.open()
+        return dialog
 
     # -- live events ------------------------------------------------------------------------------
     def on_events_sig_event(self, message: dict[str, Any]) -> None:
@@ -340,7 +474,7 @@ class ProductsScreen(QWidget):
                 self.model.set_quantity(product_id, int(data["quantity_on_hand"]))
                 self._refresh_detail_of(product_id)
             else:
-                self._catalog.product(int(product_id), self.on_catalog_product, lambda _e: None, owner=self)
+                self._catalog.product(int(product_id)).then(self.on_catalog_product, lambda _e: None, self)
 
     def _refresh_detail_of(self, product_id: object) -> None:
         selected = self.selected_product()
@@ -352,6 +486,7 @@ class ProductsScreen(QWidget):
         self._refresh_detail_of(product.get("id"))
 
 
-def build_products_screen(context: ScreenContext) -> QWidget:
-    events = context.services.get(EventStream)
-    return ProductsScreen(context.service(CatalogService), events, context.grants)
+def products_screen_factory(
+    catalog: CatalogService, events: EventStream | None, labels: LabelsService | None = None
+) -> ScreenFactory:
+    return lambda context: ProductsScreen(catalog, events, context.grants, labels=labels)

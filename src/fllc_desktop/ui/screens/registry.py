@@ -1,13 +1,13 @@
 """The screen registry: every screen declares the permission it needs and how to build it.
 
 The navigation shows the registered screens the signed-in user may use, in ``order``; a screen that
-is not registered (not built yet) is simply not there. Another part of the app adds its screens by
-registering them in the composition root (``app.py``)::
+is not registered (not built yet) is simply not there. The composition root (``app.py``) registers
+every screen, each factory closing over exactly the services its screen uses::
 
     registry.register(ScreenSpec(
-        key="scan_receive", title="Receive", permission=Permission.STOCK_INTAKE,
-        factory=lambda context: ReceiveScreen(context.service(ScanController)),
-        icon="scan", order=10, touch=True,
+        key="settings", title="Settings", permission=Permission.SYSTEM_CONFIGURE,
+        factory=lambda context: SettingsScreen(settings_service),
+        icon="settings", order=90,
     ))
 
 ``key`` names the widgets: the screen's ``objectName`` is ``screen_<key>`` and its navigation button
@@ -17,36 +17,23 @@ registering them in the composition root (``app.py``)::
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from dataclasses import dataclass
 
 from PySide6.QtWidgets import QWidget
 
 from fllc_desktop.api import CurrentUser
 from fllc_desktop.domain.permissions import Grants, Permission
 
-T = TypeVar("T")
-
 
 @dataclass(frozen=True, slots=True)
 class ScreenContext:
-    """What a screen factory gets: the signed-in user and the services, looked up by type."""
+    """What a screen factory gets at sign-in: the signed-in user (the services it closes over)."""
 
     user: CurrentUser
-    services: dict[type[Any], Any] = field(default_factory=dict)
 
     @property
     def grants(self) -> Grants:
         return self.user.grants
-
-    def service(self, kind: type[T]) -> T:
-        try:
-            found = self.services[kind]
-        except KeyError:
-            raise LookupError(f"no {kind.__name__} was given to the screens") from None
-        if not isinstance(found, kind):
-            raise TypeError(f"the service registered as {kind.__name__} is a {type(found).__name__}")
-        return found
 
 
 ScreenFactory = Callable[[ScreenContext], QWidget]

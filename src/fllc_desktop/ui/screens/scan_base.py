@@ -7,24 +7,45 @@ once the person has answered. Nothing is dropped.
 
 A subclass implements ``handle(scan, resolved)``. If the local database refuses a write, the scan
 goes back to the front of the queue, the banner says it was NOT saved, and "Try again" resumes.
+
+After a restart, each screen says how many of its own ops were kept unsent from before and lists
+them (``show_kept``), with their state as they are sent, so no one scans them again.
+
+Never silent: every scan handled gets a fresh answer on the banner, stamped with the scan's number in
+this session and the time. Should a subclass leave a scan unanswered, the banner says what was read
+and that nothing was booked.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from fllc_desktop.domain.commands import CommandKind
+from fllc_desktop.domain.permissions import Permission
+from fllc_desktop.floor.desk import ScanDesk
+from fllc_desktop.floor.views import DatabaseUnavailableError, OpState, PendingOp, ProductRow, Resolved
 from fllc_desktop.scanning.burst import Scan, ScanQueue, ScanSource
-from fllc_desktop.store.catalog import ProductRow
-from fllc_desktop.store.errors import DatabaseUnavailableError
-from fllc_desktop.ui.screens.scan_desk import Resolved, ScanDesk
+from fllc_desktop.sync.status import Connectivity, SyncStatus
 from fllc_desktop.ui.screens.scan_routing import ScanRouter
 from fllc_desktop.ui.widgets.scan_assign import AssignBarcodeDialog
 from fllc_desktop.ui.widgets.scan_feedback import ScanFeedback, ScanSounds
+from fllc_desktop.ui.widgets.scan_kept import (
+    KEPT_DETAIL,
+    KeptOps,
+    kept_sent_detail,
+    kept_sent_title,
+    kept_title,
+)
 from fllc_desktop.ui.widgets.scan_manual_entry import ManualEntry
+from fllc_desktop.ui.widgets.scan_pending import PendingBadge
 
 TOUCH_HEIGHT_PX = 56
+SAVED_ONLINE = "Saved"
+SAVED_OFFLINE = "Saved on this tablet — will be sent when the connection is back"
 
 
 class ScanScreen(QWidget):
@@ -48,7 +69,15 @@ class ScanScreen(QWidget):
         self._busy = False
         self._drain_scheduled = False
         self._unknown_code: str | None = None
+        self._kept: KeptOps | None = None
+        self._kept_said: tuple[list[PendingOp], str, str, int] | None = None
+        self.scan_number = 0
+        """Scans handled on this screen since it was built (the banner's stamp)."""
         self.feedback = ScanFeedback(f"{key}_feedback", sounds, self)
+        self.pending_badge = PendingBadge(f"{key}_pending", self)
+        # a viewer never has scans to send: "All sent" would mean nothing (seen on Lookup)
+        self.pending_badge.setVisible(desk.grants.allows(Permission.STOCK_INTAKE))
+        self.sync_status = SyncStatus()
         self.manual = ManualEntry(f"{key}_manual", self)
         self.manual.sig_code_entered.connect(self.on_manual_sig_code_entered)
         self.assign_button = self.touch_button("Assign to a product…", f"{key}_assign")
@@ -78,8 +107,85 @@ class ScanScreen(QWidget):
         row.addWidget(self.assign_button)
         row.addWidget(self.try_again_button)
         row.addStretch(1)
+        row.addWidget(self.pending_badge)
         block.addLayout(row)
         return block
+
+    # ------------------------------------------------------------------ kept from before
+
+    def announce_kept(self, ops: list[PendingOp], noun: str, where: str = "") -> None:
+        """Say once, at start, how many of this screen's ops were kept unsent from before; while
+        nothing else was said since, the banner says so again once they are all sent."""
+        if ops:
+            self.feedback.show_warning(kept_title(len(ops), noun), f"{where}{KEPT_DETAIL}")
+            self._kept_said = (ops, noun, where, self.feedback.answers)
+
+    def show_kept(
+        self, kept: KeptOps, ops: list[PendingOp], noun: str, describe: Callable[[PendingOp], str]
+    ) -> None:
+        """List the kept ops in ``kept`` (their state follows sync) and say how many there are."""
+        kept.show_ops(ops, describe)
+        self._kept = kept
+        self.announce_kept(ops, noun)
+
+    def _follow_kept(self) -> None:
+        if self._kept is not None:
+            self._kept.follow(self.desk.op_now)
+        if self._kept_said is None:
+            return
+        ops, noun, where, answer = self._kept_said
+        if self.feedback.answers != answer:  # a scan was answered since: its banner stays
+            self._kept_said = None
+            return
+        states = [now.state if (now := self.desk.op_now(op)) else OpState.DONE for op in ops]
+        if all(state is not OpState.PENDING for state in states):
+            self._kept_said = None
+            self.feedback.show_ok(kept_sent_title(len(ops), noun), where + kept_sent_detail(states))
+
+    # ------------------------------------------------------------------ sync
+
+    @property
+    def saved_text(self) -> str:
+        """What "saved" means now: offline, saved on this tablet only (and sent later)."""
+        offline = self.sync_status.connectivity is Connectivity.OFFLINE
+        return SAVED_OFFLINE if offline else SAVED_ONLINE
+
+    def on_sync_status(self, status: SyncStatus) -> None:
+        """The sync status as the status bar shows it (the scan services pass it on)."""
+        self.sync_status = status
+        self.pending_badge.show_status(status)
+
+    def on_outbox_changed(self) -> None:
+        """Sync settled ops or pulled changes: the kept ops' states, then the catalog's figures,
+        and (on the screen in view) any of its ops the server refused."""
+        self._follow_kept()
+        self.catalog_changed()
+        self.say_refused()
+
+    def say_refused(self) -> None:
+        """The server refused ops of this screen that were saved here: say so, so that no one
+        believes the "Saved" of before (they wait in Needs attention)."""
+        if not self.kinds or not self.isVisible():
+            return
+        refused = self.desk.newly_refused(*self.kinds)
+        if not refused:
+            return
+        self.refused_by_server(refused)
+        op = refused[-1]
+        product = self.desk.product(op.product_id) if op.product_id is not None else None
+        what = product.name if product is not None else op.description
+        more = f" and {len(refused) - 1} more" if len(refused) > 1 else ""
+        reason = (op.error_message or op.error_code or "no reason given").rstrip(".")
+        self.feedback.show_error(
+            f"Refused by the server: {what}{more}",
+            f"{reason}. Nothing was booked for it: it waits in Needs attention.",
+        )
+
+    def refused_by_server(self, ops: list[PendingOp]) -> None:
+        """Take back what the screen showed as booked for these ops (the server refused them)."""
+
+    def catalog_changed(self) -> None:
+        """Sync settled ops or pulled changes: re-show what comes from the catalog."""
 
     # ------------------------------------------------------------------ the FIFO
 
@@ -119,16 +225,30 @@ class ScanScreen(QWidget):
             return False
         self.assign_button.hide()
         self.try_again_button.hide()
+        answers = self.feedback.answers
+        self.scan_number += 1
+        if scan.source is ScanSource.FRAGMENT:
+            self.explain_fragment(scan.code)
+            self._answered(scan, answers)
+            return True
         try:
             self.handle(scan, self.desk.resolve(scan.code))
         except DatabaseUnavailableError as exc:
             self.scans.put_back(scan)
+            self.scan_number -= 1  # it is handled again after "Try again"
             self._busy = True
             self.try_again_button.show()
             self.feedback.show_error(f"NOT saved — {exc.title}", exc.message)
+            self.feedback.stamp(self.scan_number + 1)
             return False
-        self.sig_scan_handled.emit(scan.seq)
+        self._answered(scan, answers)
         return True
+
+    def _answered(self, scan: Scan, answers_before: int) -> None:
+        if self.feedback.answers == answers_before:  # never silent, whatever a subclass did
+            self.feedback.show_warning(f"Read {scan.code.strip()}", "Nothing was booked for this scan.")
+        self.feedback.stamp(self.scan_number)
+        self.sig_scan_handled.emit(scan.seq)
 
     def on_try_again_button_clicked(self) -> None:
         self.try_again_button.hide()
@@ -144,11 +264,15 @@ class ScanScreen(QWidget):
         if self._router is not None:
             self._router.claim(self)
         self.refresh()
+        self.say_refused()  # refused while another screen was in view
 
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
         if self._router is not None:
             self._router.release(self)
         super().hideEvent(event)
+
+    kinds: tuple[CommandKind, ...] = ()
+    """The kinds of ops this screen makes (whose refusals it tells)."""
 
     def refresh(self) -> None:
         """Reload what the screen shows from the local store (locations, orders...)."""
@@ -166,11 +290,18 @@ class ScanScreen(QWidget):
         if self.desk.can_assign_barcodes and resolved.decoded.lookup_key:
             self._unknown_code = resolved.code
             self.assign_button.show()
-            self.feedback.show_warning(f"Unknown barcode {resolved.code}", "Assign it to a product?")
+            self.feedback.show_warning(f"Unknown barcode {resolved.shown_code}", "Assign it to a product?")
             return
         self.feedback.show_error(
-            f"Unknown barcode {resolved.code}",
+            f"Unknown barcode {resolved.shown_code}",
             "No product has this barcode. Set the item aside and ask a manager to assign the barcode.",
+        )
+
+    def explain_fragment(self, text: str) -> None:
+        """Part of a wedge scan arrived cut off: nothing is booked; the person scans again."""
+        self.feedback.show_error(
+            "Scan not read completely — scan it again",
+            f"Only part of a barcode arrived ({text}). Nothing was saved for it.",
         )
 
     def on_assign_button_clicked(self) -> None:

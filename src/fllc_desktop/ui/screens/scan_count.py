@@ -4,6 +4,7 @@ Pick (or scan) the location, then scan every item: each scan adds one (or the ke
 the GS1 count) to that product's line; tapping a line and typing on the keypad sets its count. Review
 shows counted against expected where the server can say what it expects at that location (online),
 and submits one ``stock.count`` op. Users with products.modify may also book the differences.
+After a restart, counts submitted before and not sent yet are said and listed with their state.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -26,12 +27,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fllc_desktop.domain.commands import CommandKind
 from fllc_desktop.domain.permissions import Permission
+from fllc_desktop.floor.desk import ScanDesk
+from fllc_desktop.floor.views import Meaning, PendingOp, Resolved
+from fllc_desktop.qt.services import ProductStock, Request
 from fllc_desktop.scanning.burst import Scan
 from fllc_desktop.ui.screens.scan_base import ScanScreen
-from fllc_desktop.ui.screens.scan_desk import Meaning, Resolved, ScanDesk
 from fllc_desktop.ui.screens.scan_routing import ScanRouter
 from fllc_desktop.ui.widgets.scan_feedback import ScanSounds
+from fllc_desktop.ui.widgets.scan_kept import KeptOps
 from fllc_desktop.ui.widgets.scan_keypad import NumericKeypad
 from fllc_desktop.ui.widgets.scan_location import LocationPicker
 
@@ -41,16 +46,12 @@ KEY = "scan_count"
 class StockLookup(Protocol):
     """The server's stock of one product per location (``qt.services.CatalogService`` has it)."""
 
-    def stock_of(
-        self,
-        product_id: int,
-        on_done: Callable[[Any], None],
-        on_error: Any = None,
-        owner: QObject | None = None,
-    ) -> None: ...
+    def stock_of(self, product_id: int) -> Request[ProductStock]: ...
 
 
 class CountScreen(ScanScreen):
+    kinds = (CommandKind.STOCK_COUNT,)
+
     def __init__(
         self,
         desk: ScanDesk,
@@ -66,11 +67,19 @@ class CountScreen(ScanScreen):
         self.expected: dict[int, int] = {}
         self._build()
         self.refresh()
+        kept = desk.kept_ops(CommandKind.STOCK_COUNT)
+        self.show_kept(self.kept, kept, "count", self._describe_kept)
+
+    def _describe_kept(self, op: PendingOp) -> str:
+        where = self.location.text_for(op.location_id)
+        lines = op.line_count or 0
+        return f"Count of {where}: {lines} product{'s' if lines != 1 else ''}"
 
     # ------------------------------------------------------------------ building
 
     def _build(self) -> None:
         self.location = LocationPicker(f"{KEY}_location", "Choose the location to count", self)
+        self.kept = KeptOps(f"{KEY}_kept", self)
         self.table = _table(f"{KEY}_lines", ["Product", "Counted"], self)
         self.keypad = NumericKeypad(f"{KEY}_quantity", self)
         self.set_count_button = self.touch_button("Set count of selected", f"{KEY}_set")
@@ -89,6 +98,7 @@ class CountScreen(ScanScreen):
         self.pages.addWidget(self._review_page())
         layout = QVBoxLayout(self)
         layout.addLayout(self.feedback_block())
+        layout.addWidget(self.kept)
         layout.addWidget(self.location)
         layout.addWidget(self.pages, 1)
         layout.addWidget(self.manual)
@@ -103,15 +113,13 @@ class CountScreen(ScanScreen):
         page = QWidget(self)
         grid = QGridLayout(page)
         grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(self.table, 0, 0, 2, 1)
-        grid.addWidget(self.keypad, 0, 1)
-        buttons = QVBoxLayout()  # two rows, so that the screen fits an 800 px tablet
-        buttons.addWidget(self.set_count_button)
+        grid.addWidget(self.table, 0, 0)
+        grid.addWidget(self.set_count_button, 1, 0)  # under the lines it sets: one row of buttons,
+        grid.addWidget(self.keypad, 0, 1)  # so that the screen fits an 800 px tablet
         row = QHBoxLayout()
         row.addWidget(self.review_button)
         row.addWidget(self.clear_button)
-        buttons.addLayout(row)
-        grid.addLayout(buttons, 1, 1)
+        grid.addLayout(row, 1, 1)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         return page
@@ -188,7 +196,9 @@ class CountScreen(ScanScreen):
         location_id = self.location.location_id()
         if self._stock is not None and location_id is not None:
             for product_id in self.counted:
-                self._stock.stock_of(product_id, self._expected_handler(product_id, location_id), None, self)
+                self._stock.stock_of(product_id).then(
+                    self._expected_handler(product_id, location_id), None, self
+                )
 
     def _expected_handler(self, product_id: int, location_id: int) -> Callable[[Any], None]:
         def on_done(stock: Any) -> None:
@@ -220,7 +230,10 @@ class CountScreen(ScanScreen):
         self.desk.submit_count(location_id, self.counted, apply=apply)
         # Committed: only now tell the person.
         lines = len(self.counted)
-        self.feedback.show_ok(f"Count of {self.location.location_text()} saved", f"{lines} products counted.")
+        self.feedback.show_ok(
+            f"Count of {self.location.location_text()} saved",
+            f"{self.saved_text} · {lines} products counted.",
+        )
         self._reset()
 
     def on_clear_button_clicked(self) -> None:

@@ -8,11 +8,11 @@ from typing import Any
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from fllc_desktop.api.errors import ApiError, OfflineError
+from fllc_desktop.floor.desk import ScanDesk
+from fllc_desktop.floor.views import Meaning, ProductRow, Resolved
 from fllc_desktop.scanning.burst import Scan
-from fllc_desktop.store.catalog import ProductRow
 from fllc_desktop.ui.screens.scan_base import ScanScreen
 from fllc_desktop.ui.screens.scan_count import StockLookup
-from fllc_desktop.ui.screens.scan_desk import Meaning, Resolved, ScanDesk
 from fllc_desktop.ui.screens.scan_routing import ScanRouter
 from fllc_desktop.ui.widgets.scan_feedback import ScanSounds
 from fllc_desktop.ui.widgets.scan_product_card import ProductCard
@@ -60,7 +60,7 @@ class LookupScreen(ScanScreen):
         self.shown_product_id = product.id
         if self._stock is not None:
             self.card.show_note(f"{LOCAL_NOTE} Asking the server for stock per location…")
-            self._stock.stock_of(product.id, self._on_stock(product.id), self._on_stock_error, self)
+            self._stock.stock_of(product.id).then(self._on_stock(product.id), self._on_stock_error, self)
 
     def _on_stock(self, product_id: int) -> Any:
         def on_done(stock: Any) -> None:

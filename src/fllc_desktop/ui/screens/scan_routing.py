@@ -36,12 +36,17 @@ class ScanRouter(QObject):
         self._installed = False
 
     @property
+    def wedge(self) -> ScannerEventFilter | None:
+        return self._wedge
+
+    @property
     def target(self) -> ScanTarget | None:
         return self._targets[-1] if self._targets else None
 
     def connect_wedge(self, wedge: ScannerEventFilter, app: QCoreApplication | None = None) -> None:
         """Take the wedge filter's scans; with ``app``, also install it while a scan screen is shown."""
         wedge.set_scan_target(self.on_wedge_sig_scanned)
+        wedge.sig_scan_fragment.connect(self.on_wedge_sig_scan_fragment)
         self._wedge, self._app = wedge, app
 
     def connect_serial(self, bridge: SerialScanBridge) -> None:
@@ -67,6 +72,10 @@ class ScanRouter(QObject):
 
     def on_wedge_sig_scanned(self, code: str) -> None:
         self._route(code, ScanSource.WEDGE)
+
+    def on_wedge_sig_scan_fragment(self, text: str) -> None:
+        if self.target is not None:  # in its turn, after the scans before it
+            self.target.accept_scan(text, ScanSource.FRAGMENT)
 
     def on_serial_sig_scanned(self, code: str) -> None:
         self._route(code, ScanSource.SERIAL)

@@ -1,11 +1,12 @@
-"""Scanning's part of the composition root: the local store, the sync thread, scan routing, the
-scan screens' registry entries and their wiring to the session, the event stream and the window.
+"""Scanning's wiring to the window: the sync thread per signed-in user, scan routing, the status
+bar's sync widget, and the scan screens' registry entries.
 
-``app.build_app`` makes one :class:`ScanServices` (given to the screens as a service) and calls
-``attach`` once the window exists. At sign-in the sync engine starts for *that* user's ops; at
-sign-out it stops, so another user on the same tablet neither pushes nor sees them. A damaged local
-database is set aside and recovered at start (the report is shown once); a locked one puts a clear
-message with "Try again" where the scan screens would be — never a crash loop.
+``app.build_app`` builds every part (the :class:`~fllc_desktop.floor.tablet.Tablet` with its local
+store, the sync controller, the scan router, the sounds) and hands them to :class:`ScanServices`,
+then calls ``attach`` once the window exists. At sign-in the sync engine starts for *that* user's
+ops; at sign-out it stops, so another user on the same tablet neither pushes nor sees them. A
+damaged local database is set aside and recovered at start (the report is shown once); a locked one
+puts a clear message with "Try again" where the scan screens would be — never a crash loop.
 
 Start-up cost: the local store (SQLAlchemy), the sync engine, the barcode parser and the scan
 screens are imported only after the sign-in window is on screen — the store is opened just after
@@ -16,21 +17,16 @@ each screen factory imports its own screen.
 from __future__ import annotations
 
 import logging
-import os
-import re
-import uuid
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QStandardPaths, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QMainWindow, QWidget
 
-from fllc_desktop.api import ApiClient, CurrentUser
-from fllc_desktop.api.errors import UnauthorizedError
+from fllc_desktop.api import CurrentUser
 from fllc_desktop.domain.permissions import Permission
+from fllc_desktop.floor.tablet import Tablet
 from fllc_desktop.qt.gateway import ConnectionState, Gateway
-from fllc_desktop.qt.scanner_filter import ScannerEventFilter
 from fllc_desktop.qt.sync_controller import SyncController
 from fllc_desktop.sync.status import Connectivity, SyncStatus
 from fllc_desktop.ui.screens.registry import ScreenContext, ScreenSpec
@@ -38,63 +34,22 @@ from fllc_desktop.ui.screens.scan_routing import ScanRouter
 from fllc_desktop.ui.widgets.messages import inform
 from fllc_desktop.ui.widgets.scan_feedback import ScanSounds
 from fllc_desktop.ui.widgets.scan_store_problem import StoreProblemView
-from fllc_desktop.ui.widgets.scan_sync_status import SyncStatusWidget
+from fllc_desktop.ui.widgets.scan_sync_status import SyncStatusWidget, effective
 
 if TYPE_CHECKING:  # loaded after the window shows (see the module docstring)
-    from fllc_desktop.api.models import ChangeBatch, OpAnswer
-    from fllc_desktop.domain.commands import Command
+    from fllc_desktop.floor.desk import ScanDesk
     from fllc_desktop.qt.event_stream import EventStream
-    from fllc_desktop.qt.services import SessionService
-    from fllc_desktop.store import LocalStore, OpOwner, RecoveryReport
-    from fllc_desktop.sync import SyncEngine, SyncTransport
+    from fllc_desktop.qt.services import Request, SessionService
+    from fllc_desktop.ui.dialogs.label_dialog import ReceiptLabeller
+    from fllc_desktop.ui.screens.scan_base import ScanScreen
     from fllc_desktop.ui.screens.scan_count import StockLookup
-    from fllc_desktop.ui.screens.scan_desk import ScanDesk
+    from fllc_desktop.ui.screens.scan_pick import PickListSource
 
 log = logging.getLogger(__name__)
+JsonObject = dict[str, Any]
+ScreenT = TypeVar("ScreenT", bound="ScanScreen")
 
-DATA_DIR_ENV = "FLLC_CLIENT_DATA_DIR"
 ATTENTION_KEY = "sync_attention"
-
-
-def client_data_dir(server_url: str) -> Path:
-    """``$FLLC_CLIENT_DATA_DIR`` (tests) or the platform's app data folder, one folder per server
-    (each server has its own catalog)."""
-    base = os.environ.get(DATA_DIR_ENV) or QStandardPaths.writableLocation(
-        QStandardPaths.StandardLocation.AppLocalDataLocation
-    )
-    return Path(base) / re.sub(r"[^A-Za-z0-9.-]+", "_", server_url.rsplit("://", maxsplit=1)[-1]).strip("_")
-
-
-def device_id(data_dir: Path) -> str:
-    """This tablet's id, made once and kept in its data folder."""
-    path = data_dir / "device_id"
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except OSError:
-        made = f"tablet-{uuid.uuid4()}"
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(made, encoding="utf-8")
-        return made
-
-
-class OwnerGuard:
-    """A sync transport that pushes only while ``owner`` is the signed-in user: a round that is
-    still running after sign-out must not send one user's ops with the next user's session."""
-
-    def __init__(
-        self, inner: SyncTransport, owner_id: str, current_user_id: Callable[[], str | None]
-    ) -> None:
-        self._inner = inner
-        self._owner_id = owner_id
-        self._current = current_user_id
-
-    def push(self, device_id: str, ops: Sequence[Command]) -> list[OpAnswer]:
-        if self._current() != self._owner_id:
-            raise UnauthorizedError("The user who made these changes is not signed in.")
-        return self._inner.push(device_id, ops)
-
-    def changes(self, since: int | None, limit: int) -> ChangeBatch:
-        return self._inner.changes(since, limit)
 
 
 class _AfterFirstPaint(QObject):
@@ -113,47 +68,47 @@ class _AfterFirstPaint(QObject):
 
 
 class ScanServices(QObject):
+    sig_shown_status = Signal(object)
+    """The :class:`SyncStatus` as shown (see ``shown_status``), for the scan screens."""
+
     def __init__(
         self,
-        client: ApiClient,
         session: SessionService,
-        data_dir: Path,
+        tablet: Tablet,
+        sync: SyncController,
+        router: ScanRouter,
+        sounds: ScanSounds,
         *,
-        sounds: ScanSounds | None = None,
-        wedge: ScannerEventFilter | None = None,
-        app: QCoreApplication | None = None,
+        load_settings: Callable[[], Request[JsonObject]] | None = None,
+        receipt_labeller: Callable[[], ReceiptLabeller | None] | None = None,
         parent: QObject | None = None,
     ) -> None:
-        """``wedge`` with ``app``: the keyboard-wedge filter, installed while a scan screen is shown."""
+        """``load_settings``: the server's settings (the expiry rule), asked for at sign-in."""
         super().__init__(parent)
-        self.client = client
         self.session = session
-        self.data_dir = data_dir
-        self.sounds = sounds if sounds is not None else ScanSounds()
-        self.sync = SyncController(self)
-        self.router = ScanRouter(self)
-        self.wedge = wedge
-        if wedge is not None:
-            self.router.connect_wedge(wedge, app)
-        self.store: LocalStore | None = None
-        self.recovery: RecoveryReport | None = None
-        self.problem: tuple[str, str] | None = None
-        self._desk: ScanDesk | None = None
+        self.tablet = tablet
+        self.sync = sync
+        self.router = router
+        self.sounds = sounds
         self.status_widget: SyncStatusWidget | None = None
         self._window: QMainWindow | None = None
-        self._store_tried = False
         self._shut_down = False
+        self._load_settings = load_settings
+        self.receipt_labeller = receipt_labeller or (lambda: None)
+        """A labeller for a Receive screen when this device prints labels on receipt (else None)."""
+        self._server_reachable = True
+        self._refused_seen = 0
 
     # ------------------------------------------------------------------ the local store
 
     def ensure_store(self) -> None:
         """Open the store once, the first time something needs it (a later attempt is the
         person's "Try again"); a repaired file is reported once."""
-        if self._store_tried:
+        if self.tablet.tried:
             return
-        self._store_tried = True
-        self.open_store()
-        summary = self.recovery.summary if self.recovery is not None else ""
+        self.tablet.open()
+        recovery = self.tablet.recovery
+        summary = recovery.summary if recovery is not None else ""
         window = self._window
         if summary and window is not None:
             title = "The local database was repaired"
@@ -161,35 +116,29 @@ class ScanServices(QObject):
                 0, lambda: inform(window, "scan_store_recovered", title, summary, warning=False)
             )
 
-    def open_store(self) -> str | None:
-        """Open (recovering a damaged file); None on success, else the problem for a person."""
-        from fllc_desktop.store import DatabaseUnavailableError, LocalStore
-
-        self._store_tried = True
-        if self.store is not None:
-            return None
-        try:
-            self.store, self.recovery = LocalStore.open_or_recover(self.data_dir)
-        except DatabaseUnavailableError as exc:
-            self.problem = (exc.title, exc.message)
-            return f"{exc.title}. {exc.message}"
-        self.problem = None
-        return None
-
-    def owner_of(self, user: CurrentUser) -> OpOwner:
-        from fllc_desktop.store import OpOwner
-
-        return OpOwner.of(self.client.server_url, user.id)
-
     def desk_for(self, user: CurrentUser) -> ScanDesk:
-        from fllc_desktop.ui.screens.scan_desk import ScanDesk
+        desk, made = self.tablet.desk_for(user.id, user.grants, self.on_desk_enqueued)
+        if made:
+            self.sync.sig_outbox_changed.connect(desk.outbox_changed)
+        return desk
 
-        assert self.store is not None
-        owner = self.owner_of(user)
-        if self._desk is None or self._desk.owner != owner:
-            self._desk = ScanDesk(self.store, owner, user.grants, on_enqueued=self.on_desk_enqueued)
-            self.sync.sig_outbox_changed.connect(self._desk.outbox_changed)
-        return self._desk
+    def built(self, screen: ScreenT) -> ScreenT:
+        self.screen_built(screen)
+        return screen
+
+    def screen_built(self, screen: ScanScreen) -> None:
+        """A scan screen follows sync: the pending count and what "saved" means, and its product
+        card after ops settle or changes arrive."""
+        screen.on_sync_status(self.shown_status())
+        self.sig_shown_status.connect(screen.on_sync_status)
+        self.sync.sig_outbox_changed.connect(screen.on_outbox_changed)
+
+    def shown_status(self) -> SyncStatus:
+        """The sync status as the status bar shows it: offline when the app knows it is."""
+        return effective(self.sync.status, server_reachable=self._server_reachable)
+
+    def _publish_shown_status(self, *_args: object) -> None:
+        self.sig_shown_status.emit(self.shown_status())
 
     def on_desk_enqueued(self) -> None:
         self.sync.refresh_counts()
@@ -201,30 +150,34 @@ class ScanServices(QObject):
         if self._shut_down:
             return
         self.ensure_store()
-        if self.store is None:
+        if self.tablet.store is None:
             return
-        owner = self.owner_of(user)
+        owner = self.tablet.owner_of(user.id)
         engine = self.sync.engine
+        self._ask_site_settings()
         if engine is not None and engine.owner == owner and self.sync.running:
             self.sync.wake()  # signed in again after the session expired: same user, carry on
             return
-        self.sync.start(self._engine_for(owner))
+        self.sync.start(self.tablet.engine_for(owner, self._current_user_id))
 
-    def _engine_for(self, owner: OpOwner) -> SyncEngine:
-        from fllc_desktop.sync import SyncEngine
+    def _on_sync_status_refusals(self, status: SyncStatus) -> None:
+        """The server refused more ops: perhaps by a site rule changed since sign-in (expired
+        goods refused): ask for the settings again, so the next scan follows it here too."""
+        if status.needs_attention > self._refused_seen:
+            self._ask_site_settings()
+        self._refused_seen = status.needs_attention
 
-        assert self.store is not None
+    def _ask_site_settings(self) -> None:
+        if self._load_settings is not None:
+            self._load_settings().then(self.tablet.remember_site_settings, lambda _error: None, self)
 
-        def current_user_id() -> str | None:
-            user = self.session.user
-            return None if user is None else str(user.id)
-
-        transport = OwnerGuard(self.client.sync, owner.user_id, current_user_id)
-        return SyncEngine(transport, self.store.outbox, self.store.catalog, owner, device_id(self.data_dir))
+    def _current_user_id(self) -> str | None:
+        user = self.session.user
+        return None if user is None else str(user.id)
 
     def on_session_sig_signed_out(self) -> None:
         self.sync.stop()
-        self._desk = None
+        self.tablet.forget_desk()
 
     # ------------------------------------------------------------------ the window
 
@@ -243,9 +196,13 @@ class ScanServices(QObject):
         self.session.sig_signed_out.connect(self.on_session_sig_signed_out)
         events.sig_event.connect(self.sync.on_event_stream_sig_event)
         events.sig_resumed.connect(self.sync.on_event_stream_sig_resumed)
-        self.status_widget = SyncStatusWidget(window)
+        # made inside the status bar, so its labels are sized with the bar's style (padding) from
+        # the start: made elsewhere, "Sync: up to date" was cut to "Sync: up to dat"
+        self.status_widget = SyncStatusWidget(window.statusBar())
         window.statusBar().addPermanentWidget(self.status_widget)
         self.sync.sig_status_changed.connect(self.status_widget.on_sync_controller_sig_status_changed)
+        self.sync.sig_status_changed.connect(self._publish_shown_status)
+        self.sync.sig_status_changed.connect(self._on_sync_status_refusals)
         self.status_widget.sig_attention_requested.connect(lambda: shell_screen(ATTENTION_KEY))
         self.sync.sig_store_failed.connect(
             lambda title, text: inform(window, "scan_store_failed", title, text)
@@ -271,6 +228,8 @@ class ScanServices(QObject):
         self.sync.sig_status_changed.connect(on_sync_status)
 
     def _on_gateway_connection_changed(self, state: str) -> None:
+        self._server_reachable = state != ConnectionState.OFFLINE.value
+        self._publish_shown_status()
         if state == ConnectionState.ONLINE.value:
             self.sync.wake()  # the server is back: don't wait for the engine's backoff
 
@@ -279,62 +238,53 @@ class ScanServices(QObject):
         self._shut_down = True
         if not self.sync.stop():
             log.warning("the sync thread did not end in time; it sends nothing more")
-        if self.store is not None:
-            self.store.close()
+        self.tablet.close()
 
     # ------------------------------------------------------------------ screens
 
-    def stock_lookup(self, context: ScreenContext) -> StockLookup | None:
-        from fllc_desktop.qt.services import CatalogService
-
-        found = context.services.get(CatalogService)
-        return found if isinstance(found, CatalogService) else None
-
     def problem_view(self) -> QWidget:
-        title, message = self.problem or ("The local database is not open", "")
-        return StoreProblemView(title, message, self.open_store)
+        title, message = self.tablet.problem or ("The local database is not open", "")
+        return StoreProblemView(title, message, self.tablet.open)
 
 
-def _services(context: ScreenContext) -> ScanServices:
-    return context.service(ScanServices)
+ScanScreenBuild = Callable[[ScanServices, ScreenContext], QWidget]
 
 
-def _screen(build: Callable[[ScanServices, ScreenContext], QWidget]) -> Callable[[ScreenContext], QWidget]:
+def _screen(services: ScanServices, build: ScanScreenBuild) -> Callable[[ScreenContext], QWidget]:
     def factory(context: ScreenContext) -> QWidget:
-        services = _services(context)
         services.ensure_store()
-        if services.store is None:
+        if services.tablet.store is None:
             return services.problem_view()
         return build(services, context)
 
     return factory
 
 
-# Each factory imports its screen: the scan screens load after the sign-in window is shown.
+# Each builder imports its screen: the scan screens load after the sign-in window is shown.
 
 
 def _receive(s: ScanServices, c: ScreenContext) -> QWidget:
     from fllc_desktop.ui.screens.scan_receive import ReceiveScreen
 
-    return ReceiveScreen(s.desk_for(c.user), s.router, s.sounds)
+    return s.built(ReceiveScreen(s.desk_for(c.user), s.router, s.sounds, labeller=s.receipt_labeller()))
 
 
 def _receive_po(s: ScanServices, c: ScreenContext) -> QWidget:
     from fllc_desktop.ui.screens.scan_po import ReceivePoScreen
 
-    return ReceivePoScreen(s.desk_for(c.user), s.router, s.sounds)
+    return s.built(ReceivePoScreen(s.desk_for(c.user), s.router, s.sounds))
 
 
-def _count(s: ScanServices, c: ScreenContext) -> QWidget:
-    from fllc_desktop.ui.screens.scan_count import CountScreen
+def _transfer(s: ScanServices, c: ScreenContext) -> QWidget:
+    from fllc_desktop.ui.screens.scan_transfer import TransferScreen
 
-    return CountScreen(s.desk_for(c.user), s.router, s.sounds, s.stock_lookup(c))
+    return s.built(TransferScreen(s.desk_for(c.user), s.router, s.sounds))
 
 
-def _lookup(s: ScanServices, c: ScreenContext) -> QWidget:
-    from fllc_desktop.ui.screens.scan_lookup import LookupScreen
+def _adjust(s: ScanServices, c: ScreenContext) -> QWidget:
+    from fllc_desktop.ui.screens.scan_adjust import AdjustScreen
 
-    return LookupScreen(s.desk_for(c.user), s.router, s.sounds, s.stock_lookup(c))
+    return s.built(AdjustScreen(s.desk_for(c.user), s.router, s.sounds))
 
 
 def _attention(s: ScanServices, c: ScreenContext) -> QWidget:
@@ -346,44 +296,43 @@ def _attention(s: ScanServices, c: ScreenContext) -> QWidget:
     return panel
 
 
-SCAN_SCREENS: tuple[ScreenSpec, ...] = (
-    ScreenSpec(
-        "scan_receive",
-        "Receive",
-        Permission.STOCK_INTAKE,
-        _screen(_receive),
-        icon="scan",
-        order=10,
-        touch=True,
-    ),
-    ScreenSpec(
-        "scan_po_receive",
-        "Receive PO",
-        Permission.STOCK_INTAKE,
-        _screen(_receive_po),
-        icon="orders",
-        order=11,
-        touch=True,
-    ),
-    ScreenSpec(
-        "scan_count", "Count", Permission.STOCK_INTAKE, _screen(_count), icon="scan", order=12, touch=True
-    ),
-    ScreenSpec(
-        "scan_lookup",
-        "Lookup",
-        Permission.PRODUCTS_VIEW,
-        _screen(_lookup),
-        icon="search",
-        order=13,
-        touch=True,
-    ),
-    ScreenSpec(
-        ATTENTION_KEY,
-        "Needs attention",
-        Permission.PRODUCTS_VIEW,
-        _screen(_attention),
-        icon="error",
-        order=15,
-        touch=True,
-    ),
-)
+def scan_screens(
+    services: ScanServices, stock: StockLookup | None, pick_list: PickListSource | None = None
+) -> tuple[ScreenSpec, ...]:
+    """The scan screens' registry entries; ``stock``: the server's stock per location (Count and
+    Lookup show it when online); ``pick_list``: the server's orders to pick (Pick keeps the last)."""
+
+    def pick(s: ScanServices, c: ScreenContext) -> QWidget:
+        from fllc_desktop.floor.picking import PickDesk
+        from fllc_desktop.ui.screens.scan_pick import PickScreen
+
+        desk = PickDesk(s.desk_for(c.user), s.tablet.data_dir)
+        return s.built(PickScreen(desk, s.router, s.sounds, pick_list))
+
+    def count(s: ScanServices, c: ScreenContext) -> QWidget:
+        from fllc_desktop.ui.screens.scan_count import CountScreen
+
+        return s.built(CountScreen(s.desk_for(c.user), s.router, s.sounds, stock))
+
+    def lookup(s: ScanServices, c: ScreenContext) -> QWidget:
+        from fllc_desktop.ui.screens.scan_lookup import LookupScreen
+
+        return s.built(LookupScreen(s.desk_for(c.user), s.router, s.sounds, stock))
+
+    def spec(
+        key: str, title: str, need: Permission, build: ScanScreenBuild, *, icon: str, order: int
+    ) -> ScreenSpec:
+        factory = _screen(services, build)
+        return ScreenSpec(key, title, need, factory, icon=icon, order=order, touch=True)
+
+    return (  # before the office screens (order 20 and up)
+        spec("scan_receive", "Receive", Permission.STOCK_INTAKE, _receive, icon="scan", order=10),
+        spec("scan_po_receive", "Receive PO", Permission.STOCK_INTAKE, _receive_po, icon="orders", order=11),
+        spec("scan_count", "Count", Permission.STOCK_INTAKE, count, icon="scan", order=12),
+        spec("scan_lookup", "Lookup", Permission.PRODUCTS_VIEW, lookup, icon="search", order=13),
+        spec("scan_transfer", "Transfer", Permission.STOCK_INTAKE, _transfer, icon="scan", order=14),
+        spec("scan_pick", "Pick", Permission.STOCK_INTAKE, pick, icon="orders", order=17),
+        spec("scan_adjust", "Adjust", Permission.PRODUCTS_MODIFY, _adjust, icon="error", order=16),
+        # only those who can make ops can have ops that need attention (not a viewer)
+        spec(ATTENTION_KEY, "Needs attention", Permission.STOCK_INTAKE, _attention, icon="error", order=15),
+    )

@@ -23,7 +23,7 @@ from fllc_desktop.api import Page
 from fllc_desktop.api.errors import ApiError, OfflineError, ValidationError
 from fllc_desktop.qt.services import UsersService
 from fllc_desktop.ui.dialogs.user_dialogs import FormDialog, NewUserDialog, PasswordDialog, RoleDialog
-from fllc_desktop.ui.screens.registry import ScreenContext
+from fllc_desktop.ui.screens.registry import ScreenFactory
 from fllc_desktop.ui.theme import icon
 from fllc_desktop.ui.widgets.banner import Banner
 from fllc_desktop.ui.widgets.messages import confirm
@@ -71,6 +71,7 @@ class UsersScreen(QWidget):
                 ("users_create", "&New user", "add", self.on_create_clicked),
                 ("users_change_role", "Change &role", "role", self.on_change_role_clicked),
                 ("users_reset_password", "Reset &password", "key", self.on_reset_password_clicked),
+                ("users_reset_mfa", "Reset two-step sign-&in", "key", self.on_reset_mfa_clicked),
                 ("users_deactivate", "&Deactivate", "block", self.on_deactivate_clicked),
             )
         }
@@ -112,7 +113,7 @@ class UsersScreen(QWidget):
 
     # -- data -------------------------------------------------------------------------------------
     def reload(self) -> None:
-        self._users.list_users(self.search.text().strip(), self.on_users_page, self._show_refusal, owner=self)
+        self._users.list_users(self.search.text().strip()).then(self.on_users_page, self._show_refusal, self)
 
     def on_users_page(self, page: Page) -> None:
         selected = self.selected_user()
@@ -140,7 +141,7 @@ class UsersScreen(QWidget):
 
     def _update_buttons(self) -> None:
         user = self.selected_user()
-        for name in ("users_change_role", "users_reset_password", "users_deactivate"):
+        for name in ("users_change_role", "users_reset_password", "users_reset_mfa", "users_deactivate"):
             self.buttons[name].setEnabled(user is not None)
         if user is not None and not user.get("is_active"):
             self.buttons["users_deactivate"].setEnabled(False)
@@ -152,7 +153,7 @@ class UsersScreen(QWidget):
     def on_create_clicked(self) -> None:
         self._run_dialog(
             NewUserDialog(self),
-            lambda values, done, failed: self._users.create_user(values, done, failed, owner=self),
+            lambda values, done, failed: self._users.create_user(values).then(done, failed, self),
         )
 
     def on_change_role_clicked(self) -> None:
@@ -161,8 +162,8 @@ class UsersScreen(QWidget):
             user_id = int(user["id"])
             self._run_dialog(
                 RoleDialog(user, self),
-                lambda values, done, failed: self._users.change_role(
-                    user_id, values["role"], done, failed, owner=self
+                lambda values, done, failed: self._users.change_role(user_id, values["role"]).then(
+                    done, failed, self
                 ),
             )
 
@@ -172,9 +173,23 @@ class UsersScreen(QWidget):
             self._run_dialog(
                 PasswordDialog(user, self),
                 lambda values, done, failed: self._users.reset_password(
-                    int(user["id"]), values["password"], done, failed, owner=self
-                ),
+                    int(user["id"]), values["password"]
+                ).then(done, failed, self),
             )
+
+    def on_reset_mfa_clicked(self) -> None:
+        user = self.selected_user()
+        if user is None:
+            return
+        confirm(
+            self,
+            "dialog_confirm_reset_mfa",
+            "Reset two-step sign-in",
+            f"Turn off two-step sign-in for {user.get('username')} (for example, a lost phone)? They "
+            "are signed out, sign in with their password alone, and set it up again at their next "
+            "sign-in if their role requires it. The reset is recorded in the audit log.",
+            lambda: self._users.reset_mfa(int(user["id"])).then(self._on_changed, self._show_refusal, self),
+        )
 
     def on_deactivate_clicked(self) -> None:
         user = self.selected_user()
@@ -186,7 +201,7 @@ class UsersScreen(QWidget):
             "dialog_confirm_deactivate",
             "Deactivate user",
             f"Deactivate {user.get('username')}? They are signed out and can no longer sign in.{note}",
-            lambda: self._users.deactivate(int(user["id"]), self._on_changed, self._show_refusal, owner=self),
+            lambda: self._users.deactivate(int(user["id"])).then(self._on_changed, self._show_refusal, self),
         )
 
     def _run_dialog(self, dialog: FormDialog, send: Callable[..., None]) -> None:
@@ -209,5 +224,5 @@ class UsersScreen(QWidget):
         self.reload()
 
 
-def build_users_screen(context: ScreenContext) -> QWidget:
-    return UsersScreen(context.service(UsersService), context.user.id)
+def users_screen_factory(users: UsersService) -> ScreenFactory:
+    return lambda context: UsersScreen(users, context.user.id)

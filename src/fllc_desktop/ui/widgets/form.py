@@ -40,6 +40,14 @@ class ErrorForm(QWidget):
         self.fields[key] = widget
         self._errors[key] = error
 
+    def add_section(self, text: str) -> QLabel:
+        """A line of words across the form, between fields (a heading or an explanation)."""
+        label = QLabel(text, self)
+        label.setWordWrap(True)
+        label.setProperty("role", "muted")
+        self._layout.addRow(label)
+        return label
+
     def error_text(self, key: str) -> str:
         label = self._errors.get(key, self._general)
         return label.text() if label.isVisibleTo(self) else ""

@@ -7,9 +7,8 @@ deleted. The panel shows only the signed-in user's ops.
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
 from PySide6.QtCore import Qt, Signal
@@ -26,26 +25,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fllc_desktop.store.outbox import OutboxEntry
+from fllc_desktop.floor.views import DISCARD_NOTE, PendingOp
 from fllc_desktop.ui.widgets.messages import confirm
 
 NAME = "needs_attention"
 TOUCH_HEIGHT_PX = 56
-DISCARD_NOTE = "discarded by the user in the needs-attention panel"
-_KIND_WORDS = {
-    "stock.intake": "Receive",
-    "po.receive": "Receive PO line",
-    "stock.count": "Count",
-    "stock.adjust": "Adjust",
-    "stock.transfer": "Transfer",
-    "product.update": "Product edit",
-}
 
 
 class AttentionSource(Protocol):
     """The signed-in user's outbox, as far as this panel needs it (``ScanDesk`` has it)."""
 
-    def needs_attention(self) -> list[OutboxEntry]: ...
+    def needs_attention(self) -> list[PendingOp]: ...
     def retry(self, op_id: uuid.UUID) -> None: ...
     def discard(self, op_id: uuid.UUID, note: str = DISCARD_NOTE) -> None: ...
 
@@ -57,14 +47,12 @@ class NeedsAttentionPanel(QWidget):
     def __init__(
         self,
         source: AttentionSource,
-        describe: Callable[[OutboxEntry], str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName(NAME)
         self._source = source
-        self._describe = describe or describe_op
-        self.entries: list[OutboxEntry] = []
+        self.entries: list[PendingOp] = []
         self.confirm_box: QMessageBox | None = None
         self.title = QLabel("Needs attention", self)
         self.title.setObjectName(f"{NAME}_title")
@@ -100,13 +88,13 @@ class NeedsAttentionPanel(QWidget):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(row, column, item)
-            if selected is not None and entry.command.op_id == selected.command.op_id:
+            if selected is not None and entry.op_id == selected.op_id:
                 self.table.selectRow(row)
         self.empty.setVisible(not self.entries)
         self.title.setText(f"Needs attention ({len(self.entries)})" if self.entries else "Needs attention")
         self._update_buttons()
 
-    def selected(self) -> OutboxEntry | None:
+    def selected(self) -> PendingOp | None:
         rows = {index.row() for index in self.table.selectionModel().selectedRows()}
         return self.entries[min(rows)] if rows and min(rows) < len(self.entries) else None
 
@@ -116,7 +104,7 @@ class NeedsAttentionPanel(QWidget):
     def on_retry_button_clicked(self) -> None:
         entry = self.selected()
         if entry is not None:
-            self._source.retry(entry.command.op_id)
+            self._source.retry(entry.op_id)
             self.reload()
             self.sig_changed.emit()
 
@@ -125,46 +113,26 @@ class NeedsAttentionPanel(QWidget):
         if entry is None:
             return
         text = (
-            f"Discard “{self._describe(entry)}”? It will never be sent to the server. "
+            f"Discard “{entry.description}”? It will never be sent to the server. "
             "The discard is recorded on this tablet."
         )
         self.confirm_box = confirm(
             self, f"{NAME}_confirm_discard", "Discard this change?", text, lambda: self._discard(entry)
         )
 
-    def _discard(self, entry: OutboxEntry) -> None:
-        self._source.discard(entry.command.op_id, DISCARD_NOTE)
+    def _discard(self, entry: PendingOp) -> None:
+        self._source.discard(entry.op_id, DISCARD_NOTE)
         self.reload()
         self.sig_changed.emit()
 
-    def _row(self, entry: OutboxEntry) -> Sequence[str]:
-        when = entry.command.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        return [when, self._describe(entry), _reason(entry)]
+    def _row(self, entry: PendingOp) -> Sequence[str]:
+        when = entry.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        return [when, entry.description, entry.reason]
 
     def _update_buttons(self) -> None:
         chosen = self.selected() is not None
         self.retry_button.setEnabled(chosen)
         self.discard_button.setEnabled(chosen)
-
-
-def describe_op(entry: OutboxEntry) -> str:
-    payload = entry.command.payload
-    words = _KIND_WORDS.get(entry.command.kind.value, entry.command.kind.value)
-    if "quantity" in payload:
-        return (
-            f"{words}: {payload['quantity']} of product {payload.get('product_id', payload.get('sku', '?'))}"
-        )
-    if "lines" in payload:
-        return f"{words}: {len(payload['lines'])} products at location {payload.get('location_id')}"
-    return f"{words}: product {payload.get('product_id', '?')}"
-
-
-def _reason(entry: OutboxEntry) -> str:
-    status = "Conflict" if entry.answer_status == "conflict" else "Rejected"
-    text = f"{status}: {entry.error_message or entry.error_code or 'no reason given'}"
-    if entry.current is not None:
-        text += f" — the server now has {json.dumps(entry.current, default=str)[:200]}"
-    return text
 
 
 def _table(parent: QWidget) -> QTableWidget:

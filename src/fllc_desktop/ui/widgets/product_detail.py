@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QTableWidget,
@@ -12,6 +14,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from fllc_desktop.ui.models.products_model import available
 
 JsonObject = dict[str, Any]
 MOVEMENT_COLUMNS = (
@@ -36,14 +40,30 @@ class ProductDetail(QWidget):
         self.summary.setWordWrap(True)
         self.levels = _table("detail_levels", ["Location", "Quantity"], self)
         self.movements = _table("detail_movements", [title for _key, title in MOVEMENT_COLUMNS], self)
+        header = self.movements.horizontalHeader()  # all columns fit the panel: none is cut off
+        header.setMinimumSectionSize(36)
+        header.setStretchLastSection(False)
+        for column, (key, _title) in enumerate(MOVEMENT_COLUMNS):
+            fixed = key in ("created_at", "delta", "lot")
+            mode = QHeaderView.ResizeMode.ResizeToContents if fixed else QHeaderView.ResizeMode.Stretch
+            header.setSectionResizeMode(column, mode)
+        self.movements.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.movements.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.action_row = QHBoxLayout()
+        self.action_row.setContentsMargins(0, 0, 0, 0)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.summary)
+        layout.addLayout(self.action_row)
         layout.addWidget(_heading("Stock per location", self))
         layout.addWidget(self.levels, 1)
         layout.addWidget(_heading("Movements", self))
         layout.addWidget(self.movements, 2)
         self.locations: dict[Any, JsonObject] = {}
+
+    def add_action(self, button: QWidget) -> None:
+        """A button about the shown product (the screen enables it while one is shown)."""
+        self.action_row.addWidget(button)
 
     def show_product(self, product: JsonObject | None) -> None:
         self.levels.setRowCount(0)
@@ -54,7 +74,9 @@ class ProductDetail(QWidget):
             return
         self.title.setText(f"{product.get('name')}  ·  {product.get('sku')}")
         self.summary.setText(
-            f"On hand {product.get('quantity_on_hand', 0)} · reorder at {product.get('reorder_point', 0)}"
+            f"On hand {product.get('quantity_on_hand', 0)} · available {available(product)}"
+            f" ({product.get('quantity_reserved') or 0} reserved)"
+            f" · reorder at {product.get('reorder_point', 0)}"
             f" · price {product.get('price', '')} · barcode {product.get('barcode') or '—'}"
         )
 
@@ -77,8 +99,8 @@ class ProductDetail(QWidget):
     def _movement_value(self, movement: JsonObject, key: str) -> Any:
         if key == "location_code":
             return self._location_name(movement)
-        if key == "created_at":
-            return str(movement.get(key) or "").replace("T", " ")[:16]
+        if key == "created_at":  # "12-03 14:05": recent movements, and the panel stays narrow
+            return str(movement.get(key) or "").replace("T", " ")[5:16]
         if key == "delta":
             delta = int(movement.get("delta") or 0)
             return f"+{delta}" if delta > 0 else str(delta)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fllc_desktop.store.catalog import ProductRow
+from fllc_desktop.floor.views import ProductRow
 
 TOUCH_HEIGHT_PX = 56
 ProductSearch = Callable[[str], Sequence[ProductRow]]

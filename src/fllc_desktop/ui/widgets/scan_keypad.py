@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 KEY_SIZE_PX = 56  # above the 44 px touch minimum, and four rows fit a 800 px tablet screen
+KEY_MIN_PX = 44  # the touch minimum: keys give way down to it when banners need the height
 MAX_DIGITS = 7  # up to 9,999,999: the server's limit is 1,000,000 per op
 _KEY_NAMES = {"C": "clear", "<": "back"}
 _LAYOUT = ("7", "8", "9", "4", "5", "6", "1", "2", "3", "C", "0", "<")
@@ -78,7 +79,9 @@ class NumericKeypad(QWidget):
         button = QPushButton(label, self)
         button.setObjectName(f"{name}_key_{_KEY_NAMES.get(key, key)}")
         button.setProperty("part", "digit" if key.isdigit() else "edit")
-        button.setMinimumSize(KEY_SIZE_PX, KEY_SIZE_PX)
+        # 56 px wide always; as tall while there is room (an offline banner and a long answer at
+        # once squeezed 56 px keys over each other on an 800 px screen), never under 44 px
+        button.setMinimumSize(KEY_SIZE_PX, KEY_MIN_PX)
         button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a tap must not steal the scan focus
         button.clicked.connect(lambda: self.press(key))

@@ -34,7 +34,9 @@ class LocationPicker(QWidget):
         self.combo.currentIndexChanged.connect(self.on_combo_current_index_changed)
         self.set_locations([])
 
-    def set_locations(self, locations: Iterable[dict[str, Any]]) -> None:
+    def set_locations(self, locations: Iterable[dict[str, Any]], default_id: int | None = None) -> None:
+        """``default_id``: the location the "none" choice stands for (the site's default), named
+        beside it so the worker knows where the scans go."""
         current = self.location_id()
         self.combo.blockSignals(True)
         self.combo.clear()
@@ -43,6 +45,8 @@ class LocationPicker(QWidget):
             self.combo.addItem(
                 f"{location['code']} — {location.get('name') or ''}".strip(" —"), location["id"]
             )
+            if location["id"] == default_id:
+                self.combo.setItemText(0, f"{self._none_text} ({location['code']})")
         self.combo.blockSignals(False)
         self.set_location(current)
 
@@ -52,6 +56,11 @@ class LocationPicker(QWidget):
 
     def location_text(self) -> str:
         return self.combo.currentText()
+
+    def text_for(self, location_id: int | None) -> str:
+        """How ``location_id`` is shown in the list (the default's words for None)."""
+        index = self.combo.findData(location_id) if location_id is not None else 0
+        return self.combo.itemText(index) if index >= 0 else f"Location {location_id}"
 
     def set_location(self, location_id: int | None) -> None:
         index = self.combo.findData(location_id) if location_id is not None else 0

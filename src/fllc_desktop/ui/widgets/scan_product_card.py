@@ -64,8 +64,9 @@ class ProductCard(QFrame):
         self.title.setText(title)
         self.codes.setText(codes)
         self.on_hand.setText(f"On hand: {on_hand}")  # the caller says "(+N pending)"; the colour too
-        self.on_hand.setProperty("pending", pending)
-        _style(self.on_hand, 16, bold=True, colour=_PENDING_COLOUR if pending else None)
+        if self.on_hand.property("pending") is not pending:  # a style sheet costs ~1 ms: only on change
+            self.on_hand.setProperty("pending", pending)
+            _style(self.on_hand, 16, bold=True, colour=_PENDING_COLOUR if pending else None)
         self.extra.setText(extra)
         self.note.clear()
 

@@ -64,6 +64,7 @@ class SyncStatusWidget(QWidget):
         for label in (self.connection, self.pending):
             label.style().unpolish(label)
             label.style().polish(label)
+            label.updateGeometry()  # a polish that changes the font or padding changes the size
 
 
 def effective(status: SyncStatus, *, server_reachable: bool) -> SyncStatus:

@@ -7,8 +7,9 @@ committed to the outbox. ``Outbox.enqueue`` commits before it returns, so when a
 returns, the op survives a crash: only then may the screen say "saved". ``on_enqueued`` (the sync
 controller's ``wake``) is called after each commit.
 
-The durability tests and the benchmark drive this class directly: it is the Receive screen's code
-path without the widgets.
+Screens get typed views back (``fllc_desktop.floor.views``): a :class:`PendingOp` per op, never the
+outbox entry or its payload. The durability tests and the benchmark drive this class directly: it is
+the Receive screen's code path without the widgets.
 """
 
 from __future__ import annotations
@@ -16,93 +17,19 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from fllc_desktop.domain.barcodes import DEFAULT_GS_SUBSTITUTES, ScanKind, ScanResult, decode_scan
 from fllc_desktop.domain.commands import Command, CommandKind, stock_delta
 from fllc_desktop.domain.permissions import Grants, Permission
+from fllc_desktop.floor.receiving import ExpiryCheck, ExpiryPolicy
+from fllc_desktop.floor.views import DISCARD_NOTE, Carton, Meaning, PendingOp, PoLine, Resolved, ShownQuantity
 from fllc_desktop.store.catalog import ProductRow, PurchaseOrderLineRow
 from fllc_desktop.store.local_store import LocalStore
-from fllc_desktop.store.outbox import OpOwner, OutboxEntry
+from fllc_desktop.store.outbox import OpOwner, OpState
 
 JsonObject = dict[str, Any]
-DISCARD_NOTE = "discarded by the user in the needs-attention panel"
 UNDO_NOTE = "undone on the scan screen before it was sent"
-
-
-class Meaning(StrEnum):
-    PRODUCT = "product"
-    LOCATION = "location"
-    PURCHASE_ORDER = "purchase_order"
-    UNKNOWN = "unknown"  # a good code that names nothing in the local catalog
-    INVALID = "invalid"  # a code that cannot be used (bad check digit, unreadable GS1...)
-
-
-@dataclass(frozen=True, slots=True)
-class Resolved:
-    """What one scan names, with the decoded barcode (lot, expiry, count) beside it."""
-
-    meaning: Meaning
-    decoded: ScanResult
-    product: ProductRow | None = None
-    location: JsonObject | None = None
-    purchase_order: JsonObject | None = None
-
-    @property
-    def code(self) -> str:
-        return self.decoded.lookup_key or self.decoded.raw.strip()
-
-    @property
-    def problem(self) -> str:
-        """A sentence for a person when the scan names nothing usable."""
-        if self.decoded.error is not None:
-            return self.decoded.error.message
-        return f"Unknown barcode {self.code}: no product, location or order has it."
-
-
-@dataclass(frozen=True, slots=True)
-class ShownQuantity:
-    """A quantity as shown: the server's figure plus this user's ops that are not synced yet."""
-
-    server: int
-    pending: int
-
-    @property
-    def total(self) -> int:
-        return self.server + self.pending
-
-    @property
-    def text(self) -> str:
-        if not self.pending:
-            return str(self.server)
-        return f"{self.total} ({self.pending:+d} pending)"
-
-
-@dataclass(frozen=True, slots=True)
-class PoLine:
-    """A purchase-order line with what is received so far, counting this user's pending receipts."""
-
-    id: int
-    purchase_order_id: int
-    product_id: int | None
-    sku: str
-    name: str
-    ordered: int
-    received: int
-    pending: int = 0
-
-    @property
-    def received_total(self) -> int:
-        return self.received + self.pending
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.ordered - self.received_total)
-
-    def would_over_receive(self, quantity: int) -> bool:
-        return self.received_total + quantity > self.ordered
 
 
 class ScanDesk:
@@ -114,6 +41,8 @@ class ScanDesk:
         *,
         on_enqueued: Callable[[], None] = lambda: None,
         gs_substitutes: Iterable[str] = DEFAULT_GS_SUBSTITUTES,
+        expiry_policy: ExpiryPolicy | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self.store = store
         self.owner = owner
@@ -123,6 +52,28 @@ class ScanDesk:
         self._pending_deltas: dict[int, int] | None = None
         """This user's pending stock deltas, read once and kept current by our own enqueues;
         forgotten (``outbox_changed``) when sync settles ops or a person retries/discards one."""
+        self.expiry_policy = expiry_policy or ExpiryPolicy()
+        """The site's rule for expiry dates (the server's settings, handed in at sign-in)."""
+        self._today = today
+        self.default_location_id: int | None = None
+        """The site's default location (the server's settings), where ops without one go."""
+        self._kept = [PendingOp.of(entry) for entry in store.outbox.pending(owner, limit=-1)]
+        self._unanswered = {op.op_id for op in self._kept}
+        """This user's ops (kept from before, or made since) whose refusal was not said yet."""
+
+    def kept_ops(self, *kinds: CommandKind) -> list[PendingOp]:
+        """This user's ops that were waiting in the outbox when the desk was made: saved before
+        the app last closed (or crashed) and not sent yet — of these kinds (all when none given),
+        so each scan screen lists its own."""
+        return [op for op in self._kept if not kinds or op.kind in kinds]
+
+    def op_now(self, op: PendingOp) -> PendingOp | None:
+        """The op as the outbox holds it now (sent, or set aside); None once it is gone."""
+        entry = self.store.outbox.entry(op.op_id)
+        return None if entry is None else PendingOp.of(entry)
+
+    def check_expiry(self, expiry: dt.date | None) -> ExpiryCheck:
+        return self.expiry_policy.check(expiry, self._today())
 
     # ------------------------------------------------------------------ what a scan means
 
@@ -134,6 +85,9 @@ class ScanDesk:
         decoded = decode_scan(raw, gs_substitutes=self._gs_substitutes)
         if not decoded.ok:
             return Resolved(Meaning.INVALID, decoded)
+        if decoded.sscc is not None:
+            carton = self.carton(decoded.sscc)
+            return Resolved(Meaning.CARTON if carton else Meaning.UNKNOWN, decoded, carton=carton)
         product = self._product_for(decoded)
         if product is not None:
             return Resolved(Meaning.PRODUCT, decoded, product=product)
@@ -180,6 +134,31 @@ class ScanDesk:
     def open_purchase_orders(self) -> list[JsonObject]:
         return self.store.catalog.open_purchase_orders()
 
+    def cartons(self, purchase_order_id: int) -> list[Carton]:
+        """The ship notice's cartons of an open order (from the replica), with this user's
+        carton receipts that wait in the outbox."""
+        order = next((o for o in self.open_purchase_orders() if o.get("id") == purchase_order_id), None)
+        pending = self._pending_cartons()
+        return [
+            Carton.of(purchase_order_id, data, pending=str(data.get("sscc")) in pending)
+            for data in (order or {}).get("cartons") or []
+        ]
+
+    def carton(self, sscc: str) -> Carton | None:
+        """The carton with this SSCC on any open order, or None."""
+        for order in self.open_purchase_orders():
+            for data in order.get("cartons") or []:
+                if data.get("sscc") == sscc:
+                    return Carton.of(int(order["id"]), data, pending=sscc in self._pending_cartons())
+        return None
+
+    def _pending_cartons(self) -> set[str]:
+        return {
+            str(entry.command.payload["sscc"])
+            for entry in self.store.outbox.pending(self.owner, limit=-1)
+            if entry.command.kind is CommandKind.PO_RECEIVE and entry.command.payload.get("sscc")
+        }
+
     def shown_quantity(self, product: ProductRow) -> ShownQuantity:
         if self._pending_deltas is None:
             self._pending_deltas = self.store.outbox.pending_deltas(self.owner)
@@ -196,13 +175,25 @@ class ScanDesk:
 
     def _pending_po_receipts(self, purchase_order_id: int) -> dict[int, int]:
         found: dict[int, int] = {}
+        cartons: dict[str, Any] | None = None
         for entry in self.store.outbox.pending(self.owner, limit=-1):
             payload = entry.command.payload
-            if entry.command.kind is CommandKind.PO_RECEIVE and payload.get("purchase_order_id") == (
+            if entry.command.kind is not CommandKind.PO_RECEIVE or payload.get("purchase_order_id") != (
                 purchase_order_id
             ):
-                line_id = int(payload["purchase_order_line_id"])
-                found[line_id] = found.get(line_id, 0) + int(payload["quantity"])
+                continue
+            if payload.get("sscc"):  # a whole carton: its contents, as the ship notice says
+                if cartons is None:
+                    order = next(
+                        (o for o in self.open_purchase_orders() if o.get("id") == purchase_order_id), {}
+                    )
+                    cartons = {str(c.get("sscc")): c for c in order.get("cartons") or []}
+                for content in (cartons.get(str(payload["sscc"])) or {}).get("contents") or []:
+                    line_id = int(content["line_id"])
+                    found[line_id] = found.get(line_id, 0) + int(content["quantity"])
+                continue
+            line_id = int(payload["purchase_order_line_id"])
+            found[line_id] = found.get(line_id, 0) + int(payload["quantity"])
         return found
 
     # ------------------------------------------------------------------ writes (to the outbox)
@@ -215,7 +206,7 @@ class ScanDesk:
         location_id: int | None = None,
         lot: str | None = None,
         expiry: dt.date | None = None,
-    ) -> OutboxEntry:
+    ) -> PendingOp:
         """Scan intake: ``+quantity`` of the product (at the location), committed to the outbox."""
         payload: JsonObject = {"product_id": product_id, "quantity": quantity}
         payload |= _optional(location_id=location_id, lot=lot, expiry=_iso(expiry))
@@ -229,7 +220,7 @@ class ScanDesk:
         location_id: int | None = None,
         lot: str | None = None,
         expiry: dt.date | None = None,
-    ) -> OutboxEntry:
+    ) -> PendingOp:
         payload: JsonObject = {
             "purchase_order_id": line.purchase_order_id,
             "purchase_order_line_id": line.id,
@@ -240,34 +231,81 @@ class ScanDesk:
         )
         return self._enqueue(Command.new(CommandKind.PO_RECEIVE, payload))
 
-    def submit_count(
-        self, location_id: int, counted: Mapping[int, int], *, apply: bool = False
-    ) -> OutboxEntry:
+    def receive_carton(self, carton: Carton, *, location_id: int | None = None) -> PendingOp:
+        """One scan of a carton's SSCC-18: everything the ship notice says it holds, one op
+        (the server expands it from the same notice and receives the carton once)."""
+        payload: JsonObject = {"purchase_order_id": carton.purchase_order_id, "sscc": carton.sscc}
+        payload |= _optional(location_id=location_id)
+        return self._enqueue(Command.new(CommandKind.PO_RECEIVE, payload))
+
+    def transfer(self, source_id: int, destination_id: int, lines: Mapping[int, int]) -> list[PendingOp]:
+        """Move ``{product_id: quantity}`` from one location to another: one op per product, each
+        committed to the outbox before the next."""
+        if source_id == destination_id:
+            raise ValueError("a transfer needs two different locations")
+        ops = []
+        for product_id, quantity in lines.items():
+            payload: JsonObject = {
+                "product_id": product_id,
+                "from_location_id": source_id,
+                "to_location_id": destination_id,
+                "quantity": quantity,
+            }
+            ops.append(self._enqueue(Command.new(CommandKind.STOCK_TRANSFER, payload)))
+        return ops
+
+    def adjust(
+        self, product_id: int, delta: int, reason_code: str, *, location_id: int | None = None, note: str = ""
+    ) -> PendingOp:
+        """Damaged, lost, found or a correction (products.modify): a signed delta with the reason."""
+        payload: JsonObject = {"product_id": product_id, "delta": delta, "reason_code": reason_code}
+        payload |= _optional(location_id=location_id, note=note.strip())
+        return self._enqueue(Command.new(CommandKind.STOCK_ADJUST, payload))
+
+    @property
+    def can_adjust(self) -> bool:
+        return self.grants.allows(Permission.PRODUCTS_MODIFY)
+
+    def submit_count(self, location_id: int, counted: Mapping[int, int], *, apply: bool = False) -> PendingOp:
         """A count of one location: ``{product_id: counted quantity}``. ``apply`` books the
         differences (the server allows it only with products.modify)."""
         lines = [{"product_id": pid, "counted_quantity": qty} for pid, qty in counted.items()]
         payload: JsonObject = {"location_id": location_id, "lines": lines, "apply": apply}
         return self._enqueue(Command.new(CommandKind.STOCK_COUNT, payload))
 
-    def assign_barcode(self, product: ProductRow, barcode: str) -> OutboxEntry:
+    def assign_barcode(self, product: ProductRow, barcode: str) -> PendingOp:
         """Give ``product`` this barcode (products.modify): an edit based on the version we saw."""
         payload: JsonObject = {"product_id": product.id, "barcode": barcode, "version": product.version}
         return self._enqueue(Command.new(CommandKind.PRODUCT_UPDATE, payload, base_version=product.version))
 
-    def undo(self, op_id: uuid.UUID) -> bool:
-        """Take back an op that is still pending (not sent yet); False when it is too late."""
+    def undo(self, op_id: uuid.UUID) -> PendingOp | None:
+        """Take back an op that is still pending (not sent yet): the op taken back, or None when
+        it is too late (sent, or not this user's)."""
         entry = self.store.outbox.entry(op_id)
-        if entry is None or entry.owner != self.owner or entry.state.value != "pending":
-            return False
+        if entry is None or entry.owner != self.owner or entry.state is not OpState.PENDING:
+            return None
         self.store.outbox.discard(self.owner, op_id, UNDO_NOTE)
         self.outbox_changed()
         self._on_enqueued()
-        return True
+        return PendingOp.of(entry)
+
+    def newly_refused(self, *kinds: CommandKind) -> list[PendingOp]:
+        """This user's ops of these kinds that the server has refused (set aside for a person)
+        since they were made, each returned once: the scan screen says so."""
+        if not self._unanswered:
+            return []
+        refused = [
+            op
+            for op in self.needs_attention()
+            if op.op_id in self._unanswered and (not kinds or op.kind in kinds)
+        ]
+        self._unanswered.difference_update(op.op_id for op in refused)
+        return refused
 
     # ------------------------------------------------------------------ needs attention
 
-    def needs_attention(self) -> list[OutboxEntry]:
-        return self.store.outbox.needs_attention(self.owner)
+    def needs_attention(self) -> list[PendingOp]:
+        return [PendingOp.of(entry) for entry in self.store.outbox.needs_attention(self.owner)]
 
     def retry(self, op_id: uuid.UUID) -> None:
         self.store.outbox.retry(self.owner, op_id)
@@ -279,15 +317,20 @@ class ScanDesk:
         self.outbox_changed()
         self._on_enqueued()
 
-    def _enqueue(self, command: Command) -> OutboxEntry:
+    def enqueue(self, command: Command) -> PendingOp:
+        """Commit a command built elsewhere on the floor (``floor.picking``) to the outbox."""
+        return self._enqueue(command)
+
+    def _enqueue(self, command: Command) -> PendingOp:
         entry = self.store.outbox.enqueue(self.owner, command)
+        self._unanswered.add(command.op_id)
         delta = stock_delta(command.kind, command.payload)
         if delta is not None and self._pending_deltas is not None:
             self._pending_deltas[delta.product_id] = (
                 self._pending_deltas.get(delta.product_id, 0) + delta.quantity
             )
         self._on_enqueued()
-        return entry
+        return PendingOp.of(entry)
 
 
 def _po_line(row: PurchaseOrderLineRow, pending: int) -> PoLine:

@@ -1,0 +1,1 @@
+"""The managers' dashboard: stock, reorder, purchasing and movement figures in one cached answer."""

@@ -1,0 +1,1 @@
+"""Integrations with outside systems: each lands its inbound messages in the inbox first."""

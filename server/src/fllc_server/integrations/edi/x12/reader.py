@@ -1,0 +1,427 @@
+"""Reading an interchange into outcomes: every group and set with its document or its errors.
+
+Reading goes on past a broken group or set, so a 997 can answer for each of them; only an
+unreadable ISA/IEA envelope stops it (an `InterchangeError`). `decode` in the package raises the
+first error found; `acknowledge` turns the outcomes into 997s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from fllc_server.integrations.edi.x12.elements import SegmentView, SetCursor
+from fllc_server.integrations.edi.x12.envelope import Usage, Version
+from fllc_server.integrations.edi.x12.errors import (
+    ElementCode,
+    ElementError,
+    GroupCode,
+    GroupError,
+    InterchangeError,
+    SegmentCode,
+    SegmentError,
+    SetCode,
+    TransactionSetError,
+    X12Error,
+)
+from fllc_server.integrations.edi.x12.registry import SETS, Document, SetCodec
+from fllc_server.integrations.edi.x12.syntax import (
+    ENCODING,
+    Delimiters,
+    Fields,
+    Segment,
+    check_tail,
+    is_digits,
+    is_segment_id,
+    split_isa,
+    split_segments,
+)
+
+
+@dataclass
+class SetOutcome:
+    set_id: str
+    control_number: str
+    document: Document | None = None
+    errors: list[X12Error] = field(default_factory=list)
+    notes: list[SegmentError] = field(default_factory=list)
+
+
+@dataclass
+class GroupOutcome:
+    functional_id: str
+    control_number: int | None
+    header: Segment
+    version: str = ""
+    declared_sets: int | None = None
+    sets: list[SetOutcome] = field(default_factory=list)
+    errors: list[GroupError] = field(default_factory=list)
+
+
+@dataclass
+class InterchangeHeader:
+    sender_qualifier: str
+    sender_id: str
+    receiver_qualifier: str
+    receiver_id: str
+    date: dt.date
+    time: dt.time
+    control_number: int
+    version: Version
+    usage: Usage
+    ack_requested: bool
+
+
+@dataclass
+class InterchangeOutcome:
+    header: InterchangeHeader
+    delimiters: Delimiters
+    groups: list[GroupOutcome] = field(default_factory=list)
+
+    def first_error(self) -> X12Error | None:
+        for group in self.groups:
+            if group.errors:
+                return group.errors[0]
+            for outcome in group.sets:
+                if outcome.errors:
+                    return outcome.errors[0]
+        return None
+
+
+def _isa_fail(message: str, element: int) -> InterchangeError:
+    return InterchangeError(message, segment="ISA", position=1, element=element)
+
+
+def _read_header(values: tuple[str, ...]) -> InterchangeHeader:
+    try:  # YYMMDD, read as 20YY: an interchange of the last century is not news
+        if not is_digits(values[8]):
+            raise ValueError(values[8])
+        date = dt.date(2000 + int(values[8][:2]), int(values[8][2:4]), int(values[8][4:]))
+    except ValueError as exc:
+        raise _isa_fail(f"ISA09 {values[8]!r} is not a YYMMDD date", 9) from exc
+    if not is_digits(values[9]) or int(values[9][:2]) > 23 or int(values[9][2:]) > 59:
+        raise _isa_fail(f"ISA10 {values[9]!r} is not an HHMM time", 10)
+    if values[11] not in {v.value for v in Version}:
+        raise _isa_fail(f"ISA12 version {values[11]!r} is not supported (00401, 00501)", 12)
+    if not is_digits(values[12]):
+        raise _isa_fail(f"ISA13 {values[12]!r} is not a 9-digit control number", 13)
+    if values[13] not in ("0", "1"):
+        raise _isa_fail(f"ISA14 {values[13]!r} is not 0 or 1", 14)
+    if values[14] not in {u.value for u in Usage}:
+        raise _isa_fail(f"ISA15 {values[14]!r} is not T or P", 15)
+    if values[11] == Version.V4010 and values[10] != "U":
+        raise _isa_fail(f"ISA11 in 00401 is the standards id U, not {values[10]!r}", 11)
+    for index in (5, 6, 7, 8):
+        if not values[index - 1].strip():
+            raise _isa_fail(f"ISA{index:02d} is empty", index)
+    return InterchangeHeader(
+        sender_qualifier=values[4].strip(),
+        sender_id=values[5].rstrip(),
+        receiver_qualifier=values[6].strip(),
+        receiver_id=values[7].rstrip(),
+        date=date,
+        time=dt.time(int(values[9][:2]), int(values[9][2:])),
+        control_number=int(values[12]),
+        version=Version(values[11]),
+        usage=Usage(values[14]),
+        ack_requested=values[13] == "1",
+    )
+
+
+# The envelope segments; inside a set every other segment belongs to the set.
+ENVELOPE = frozenset(("ST", "SE", "GS", "GE", "IEA"))
+
+
+class _Reader:
+    def __init__(self, header: InterchangeHeader, delimiters: Delimiters, rows: list[Fields]) -> None:
+        self.outcome = InterchangeOutcome(header, delimiters)
+        self.rows = rows
+        self.group: GroupOutcome | None = None
+        self.set_numbers: set[str] = set()  # the ST02s of the open group
+        self.set_start: int | None = None  # the index of the open set's ST
+        self.group_numbers: set[int] = set()
+        self.ended = False
+
+    def read(self) -> None:
+        """Every row but the last (what follows the last terminator), in order; rows[i] is at i + 2."""
+        rows = self.rows
+        last = len(rows) - 1
+        index = 0
+        while index < last:
+            if self.set_start is not None:
+                # Inside a set: run to the next envelope segment.
+                while index < last and rows[index][0] not in ENVELOPE:
+                    index += 1
+                if index == last:
+                    return
+                if rows[index][0] == "SE":
+                    self._close_set(index, rows[index])
+                    index += 1
+                    continue
+                self._close_set(index, None)
+            row = rows[index]
+            if self.ended:
+                raise InterchangeError(
+                    "Segments after IEA (one interchange per file)", segment=row[0], position=index + 2
+                )
+            self._envelope(row, index + 2)
+            if row[0] == "ST" and self.group is not None:
+                self.set_start = index
+            index += 1
+
+    def _envelope(self, row: Fields, position: int) -> None:
+        tag = row[0]
+        if tag == "GS":
+            if self.group is not None:
+                self._close_group(None)
+            self._open_group(Segment(tag, row[1:], position))
+        elif tag == "ST" and self.group is not None:
+            pass  # the set is read when it ends
+        elif tag == "GE" and self.group is not None:
+            self._close_group(SegmentView(row, position))
+        elif tag == "IEA":
+            if self.group is not None:
+                self._close_group(None)
+            self._close_interchange(SegmentView(row, position))
+        else:
+            raise InterchangeError(
+                f"Segment {tag!r} outside a functional group or set", segment=tag, position=position
+            )
+
+    def _open_group(self, gs: Segment) -> None:
+        view = SegmentView((gs.tag, *gs.elements), gs.position)
+        number_text = view.raw(6)
+        number = int(number_text) if is_digits(number_text) and len(number_text) <= 9 else None
+        group = GroupOutcome(functional_id=view.raw(1), control_number=number, header=gs, version=view.raw(8))
+        self.group = group
+        self.set_numbers = set()
+        try:
+            group.functional_id = view.required(1, max_length=2, min_length=2)
+            view.required(2, max_length=15, min_length=2)
+            view.required(3, max_length=15, min_length=2)
+            view.date(4)
+            view.time(5)
+            if view.code(7, {"X"}) and not group.version.startswith(("004010", "005010")):
+                raise view.fail(
+                    f"version {group.version!r} is not 004010 or 005010", 8, ElementCode.INVALID_CODE
+                )
+        except ElementError as exc:
+            code = GroupCode.VERSION_NOT_SUPPORTED if exc.element == 8 else GroupCode.NOT_SUPPORTED
+            group.errors.append(
+                GroupError(exc.message, code, segment="GS", position=gs.position, element=exc.element)
+            )
+        if number is None:
+            group.errors.append(
+                GroupError(
+                    f"GS06 {number_text!r} is not a control number",
+                    GroupCode.BAD_CONTROL_NUMBER,
+                    segment="GS",
+                    position=gs.position,
+                    element=6,
+                )
+            )
+        elif number in self.group_numbers:
+            group.errors.append(
+                GroupError(
+                    f"GS06 {number} used twice in the interchange",
+                    GroupCode.CONTROL_NUMBER_NOT_UNIQUE,
+                    segment="GS",
+                    position=gs.position,
+                    element=6,
+                )
+            )
+        else:
+            self.group_numbers.add(number)
+
+    def _close_group(self, ge: SegmentView | None) -> None:
+        group = self.group
+        assert group is not None
+        self.group = None
+        self.outcome.groups.append(group)
+        if ge is None:
+            group.errors.append(
+                GroupError(
+                    "GE missing", GroupCode.TRAILER_MISSING, segment="GE", position=group.header.position
+                )
+            )
+            return
+        count, number = ge.raw(1), ge.raw(2)
+        group.declared_sets = int(count) if is_digits(count) else None
+        if group.declared_sets != len(group.sets):
+            group.errors.append(
+                GroupError(
+                    f"GE01 says {count!r} sets; the group has {len(group.sets)}",
+                    GroupCode.SET_COUNT_MISMATCH,
+                    segment="GE",
+                    position=ge.position,
+                    element=1,
+                )
+            )
+        if number != _element(group.header, 6):
+            group.errors.append(
+                GroupError(
+                    f"GE02 {number!r} is not GS06 {_element(group.header, 6)!r}",
+                    GroupCode.CONTROL_NUMBER_MISMATCH,
+                    segment="GE",
+                    position=ge.position,
+                    element=2,
+                )
+            )
+
+    def _close_set(self, end: int, se: Fields | None) -> None:
+        """The set from its ST up to `end` (its SE, or the envelope segment that cut it short)."""
+        start = self.set_start
+        assert start is not None
+        assert self.group is not None
+        self.set_start = None
+        rows = self.rows
+        outcome = read_set(rows[start], rows[start + 1 : end], se, self.group, self.set_numbers)
+        self.group.sets.append(outcome)
+        self.set_numbers.add(outcome.control_number)
+
+    def _close_interchange(self, view: SegmentView) -> None:
+        self.ended = True
+        iea = view
+        header = self.outcome.header
+        if view.raw(1) != str(len(self.outcome.groups)):
+            raise InterchangeError(
+                f"IEA01 says {view.raw(1)!r} groups; the interchange has {len(self.outcome.groups)}",
+                segment="IEA",
+                position=iea.position,
+                element=1,
+            )
+        if not is_digits(view.raw(2)) or int(view.raw(2)) != header.control_number or len(view.raw(2)) != 9:
+            raise InterchangeError(
+                f"IEA02 {view.raw(2)!r} is not ISA13 {header.control_number:09d}",
+                segment="IEA",
+                position=iea.position,
+                element=2,
+            )
+
+
+def _element(segment: Segment, n: int) -> str:
+    elements = segment.elements
+    return elements[n - 1] if n <= len(elements) else ""
+
+
+def _set_envelope_errors(
+    st_row: Fields, length: int, se: Fields | None, group: GroupOutcome, seen: Collection[str]
+) -> list[X12Error]:
+    """`length` counts the set's segments from ST up to the SE (which it does not count)."""
+    st = SegmentView(st_row, 1)
+    set_id, number = st.raw(1), st.raw(2)
+    errors: list[X12Error] = []
+
+    def fail(message: str, code: SetCode, segment: str, element: int) -> None:
+        errors.append(
+            TransactionSetError(
+                message,
+                code,
+                segment=segment,
+                position=1 if segment == "ST" else length + 1,
+                element=element,
+            )
+        )
+
+    codec = SETS.get(set_id)
+    if codec is None:
+        fail(f"transaction set {set_id!r} is not supported", SetCode.NOT_SUPPORTED, "ST", 1)
+    elif codec.functional_id != group.functional_id:
+        fail(
+            f"set {set_id} does not belong in a {group.functional_id!r} group", SetCode.NOT_SUPPORTED, "ST", 1
+        )
+    if not (4 <= len(number) <= 9):
+        fail(f"ST02 {number!r} is not 4..9 characters", SetCode.BAD_CONTROL_NUMBER, "ST", 2)
+    elif number in seen:
+        fail(f"ST02 {number} used twice in the group", SetCode.CONTROL_NUMBER_NOT_UNIQUE, "ST", 2)
+    if se is None:
+        fail("SE missing", SetCode.TRAILER_MISSING, "SE", 1)
+        return errors
+    trailer = SegmentView(se, length + 1)
+    if trailer.raw(2) != number:
+        fail(f"SE02 {trailer.raw(2)!r} is not ST02 {number!r}", SetCode.CONTROL_NUMBER_MISMATCH, "SE", 2)
+    if trailer.raw(1) != str(length + 1):
+        fail(
+            f"SE01 says {trailer.raw(1)!r} segments; the set has {length + 1}",
+            SetCode.SEGMENT_COUNT_MISMATCH,
+            "SE",
+            1,
+        )
+    return errors
+
+
+def _known(codec: SetCodec) -> frozenset[str]:
+    """The segment ids a set may hold (all of them well-formed ids)."""
+    known = _KNOWN.get(codec.set_id)
+    if known is None:
+        known = _KNOWN[codec.set_id] = frozenset(
+            tag for tag in (*codec.mapped, *codec.tolerated) if is_segment_id(tag)
+        )
+    return known
+
+
+_KNOWN: dict[str, frozenset[str]] = {}
+
+
+def _check_segment_ids(body: list[Fields], codec: SetCodec) -> None:
+    known = _known(codec)
+    if known.issuperset([row[0] for row in body]):
+        return
+    for index, row in enumerate(body):
+        tag = row[0]
+        if not is_segment_id(tag):
+            raise SegmentError(
+                f"{tag!r} is not a segment id",
+                SegmentCode.UNRECOGNIZED,
+                segment=tag[:3],
+                position=index + SetCursor.FIRST_POSITION,
+            )
+        if tag not in codec.mapped and tag not in codec.tolerated:
+            raise SegmentError(
+                f"{tag} is not a segment of the {codec.set_id} set",
+                SegmentCode.NOT_IN_SET,
+                segment=tag,
+                position=index + SetCursor.FIRST_POSITION,
+            )
+
+
+def read_set(
+    st: Fields, body: list[Fields], se: Fields | None, group: GroupOutcome, seen: Collection[str]
+) -> SetOutcome:
+    """One set: its ST, the segments between ST and SE, its SE (None if missing).
+
+    `seen` holds the ST02s read before in the group.
+    """
+    view = SegmentView(st, 1)
+    outcome = SetOutcome(set_id=view.raw(1), control_number=view.raw(2))
+    outcome.errors.extend(_set_envelope_errors(st, len(body) + 1, se, group, seen))
+    codec = SETS.get(outcome.set_id)
+    if codec is None:
+        return outcome
+    try:
+        _check_segment_ids(body, codec)
+        cursor = SetCursor(body, codec.tolerated)
+        outcome.document = codec.read(cursor)
+        outcome.notes = cursor.notes
+    except SegmentError as exc:
+        outcome.errors.append(exc)
+        outcome.errors.append(
+            TransactionSetError(
+                "one or more segments in error", SetCode.SEGMENTS_IN_ERROR, segment="ST", position=1
+            )
+        )
+    return outcome
+
+
+def read_interchange(data: bytes) -> InterchangeOutcome:
+    text = data.decode(ENCODING).lstrip("\ufeff\xef\xbb\xbf\r\n\t ")
+    delimiters, values = split_isa(text)
+    header = _read_header(values)
+    rows = split_segments(text, delimiters)
+    reader = _Reader(header, delimiters, rows)
+    reader.read()
+    check_tail(rows, delimiters)
+    if not reader.ended:
+        raise InterchangeError("IEA missing: the interchange is cut", segment="IEA")
+    return reader.outcome

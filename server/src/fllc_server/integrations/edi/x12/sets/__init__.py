@@ -1,0 +1,1 @@
+"""The transaction sets: one module per set, each a typed model with its `read` and `write`."""

@@ -1,0 +1,56 @@
+"""The root of every provider class, and the registry the dispatch looks names up in.
+
+A provider is one class per vendor (`integrations.pos.shopify.ShopifyPos`, ...). It says its name
+(the inbox source and the URL segment), its kind (pos | payments), the secrets it needs, and turns
+its vendor's messages into our commands. Registering it makes its webhook route answer, its
+inbox messages handled and its switch appear on the Integrations screen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from typing import ClassVar
+
+
+class Provider:
+    name: ClassVar[str]
+    kind: ClassVar[str]
+    title: ClassVar[str]
+    secret_names: ClassVar[tuple[str, ...]] = ()
+    # Signed webhooks need their secret: with none configured, every delivery is refused.
+    signed: ClassVar[bool] = True
+
+    def test_delivery(self, secrets: Callable[[str], str | None], nonce: str) -> tuple[dict[str, str], bytes]:
+        """A harmless delivery signed the way the vendor signs (headers in lower case, raw body)
+        for "send a test event"; `secrets` looks up the stored secrets (None: not set, and the
+        delivery goes unsigned, so the verification refuses it). A provider that signs nothing
+        has no test event."""
+        raise NotImplementedError
+
+
+_PROVIDERS: dict[str, Provider] = {}
+
+
+def register_provider(provider: Provider) -> None:
+    _PROVIDERS[provider.name] = provider
+
+
+def provider(name: str) -> Provider | None:
+    return _PROVIDERS.get(name)
+
+
+def providers() -> list[Provider]:
+    return sorted(_PROVIDERS.values(), key=lambda p: (p.kind, p.name))
+
+
+def hmac_sha256(secret: str, message: bytes) -> bytes:
+    return hmac.new(secret.encode(), message, hashlib.sha256).digest()
+
+
+def same(a: bytes | str, b: bytes | str) -> bool:
+    """Constant-time comparison."""
+    left = a.encode() if isinstance(a, str) else a
+    right = b.encode() if isinstance(b, str) else b
+    return hmac.compare_digest(left, right)

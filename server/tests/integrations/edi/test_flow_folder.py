@@ -1,0 +1,170 @@
+"""The same flows through a local folder pair, for what can go wrong: a rejected 850, a duplicate
+interchange, a file that cannot be read, a document about an order we never sent, an invoice
+that does not match."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fllc_server.integrations.edi import x12
+
+from .supplier import Acme, Shop, invoice, partner_body, ship_notice
+
+
+class Exchange:
+    def __init__(self, client: Any, shop: Shop, headers: dict[str, dict[str, str]], acme: Acme) -> None:
+        self.client, self.shop, self.headers, self.acme = client, shop, headers, acme
+        self.polls = 0
+
+    async def poll(self, partner_id: int) -> None:
+        await self.shop.poll(partner_id, self.headers["admin"], polls_before=self.polls)
+        self.polls += 1
+
+    async def edi(self, order_id: int) -> dict[str, Any]:
+        response = await self.client.get(
+            f"/api/v1/edi/purchase-orders/{order_id}", headers=self.headers["manager"]
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture
+async def setup(
+    client, auth_headers, shop: Shop, tmp_path: Path
+) -> tuple[Exchange, int, int, x12.PurchaseOrder]:
+    headers = {role: await auth_headers(role) for role in ("admin", "manager")}
+    ids = await shop.seed()
+    drop, pickup = tmp_path / "drop", tmp_path / "pickup"
+    acme = Acme(drop, pickup)
+    created = await client.post(
+        "/api/v1/edi/partners", json=partner_body(ids["supplier"], drop, pickup), headers=headers["admin"]
+    )
+    assert created.status_code == 201, created.text
+    order = await client.post(
+        "/api/v1/purchase-orders",
+        json={
+            "supplier_id": ids["supplier"],
+            "lines": [
+                {"product_id": ids["tape"], "ordered_quantity": 24},
+                {"product_id": ids["box"], "ordered_quantity": 10},
+            ],
+        },
+        headers=headers["manager"],
+    )
+    order_id = order.json()["id"]
+    assert (
+        await client.post(f"/api/v1/purchase-orders/{order_id}/submit", headers=headers["manager"])
+    ).status_code == 200
+    await shop.jobs_done("edi.send", 1)
+    pickup.mkdir(exist_ok=True)
+    (sent,) = acme.new_files()
+    po = sent.groups[0].sets[0].document
+    assert isinstance(po, x12.PurchaseOrder)
+    return Exchange(client, shop, headers, acme), created.json()["id"], order_id, po
+
+
+async def test_a_rejected_850_shows_the_reasons_on_the_order(setup) -> None:
+    exchange, partner_id, order_id, _po = setup
+    rejection = x12.FunctionalAck(
+        group_functional_id="PO",
+        group_control_number=1,
+        status=x12.AckStatus.REJECTED,
+        included=1,
+        received=1,
+        accepted=0,
+        sets=(
+            x12.SetAck(
+                "850",
+                "0001",
+                x12.AckStatus.REJECTED,
+                codes=(x12.SetCode("5"),),
+                segments=(
+                    x12.SegmentNote(
+                        "CTT",
+                        6,
+                        x12.SegmentCode("8"),
+                        elements=(x12.ElementNote(1, x12.ElementCode("6"), bad_value="Q2"),),
+                    ),
+                ),
+            ),
+        ),
+    )
+    exchange.acme.send("nak.edi", exchange.acme.interchange(7001, rejection))
+    await exchange.poll(partner_id)
+    edi = await exchange.edi(order_id)
+    assert (edi["status"], edi["ack_status"]) == ("rejected", "rejected")
+    assert any("CTT" in reason and "'Q2'" in reason for reason in edi["ack_reasons"]), edi["ack_reasons"]
+    assert exchange.acme.new_files() == []  # a 997 is not acknowledged
+
+
+async def test_an_interchange_seen_before_is_answered_as_a_duplicate_and_not_applied_twice(setup) -> None:
+    exchange, partner_id, order_id, po = setup
+    first = exchange.acme.interchange(7002, ship_notice(po))
+    exchange.acme.send("asn.edi", first)
+    await exchange.poll(partner_id)
+    await exchange.shop.jobs_done("edi.send", 2)
+    (answer,) = exchange.acme.new_files()
+    # The same ISA13 again, in a file that differs (a later time stamp): a duplicate.
+    exchange.acme.send(
+        "asn-again.edi", exchange.acme.interchange(7002, ship_notice(po), stamp=dt.time(10, 45))
+    )
+    exchange.acme.send("asn.edi", first)  # and the very same file: stored once by the inbox
+    await exchange.poll(partner_id)
+    messages = await exchange.shop.inbox()
+    assert [m.status for m in messages] == ["handled", "handled"]
+    assert messages[1].error is not None
+    assert "duplicate" in messages[1].error
+    edi = await exchange.edi(order_id)
+    assert len(edi["cartons"]) == 2
+    await exchange.shop.jobs_done("edi.send", 3)  # the first answer, sent again
+    assert exchange.acme.new_files() == []  # same file name: it replaced itself
+    assert answer.control_number == 2
+
+
+async def test_a_file_that_cannot_be_read_is_kept_with_the_reason(setup) -> None:
+    exchange, partner_id, _order_id, _po = setup
+    exchange.acme.send("garbage.edi", b"ISA*00*this is not an interchange~")
+    exchange.acme.send(
+        "other.edi",
+        exchange.acme.interchange(7003, invoice(_po)).replace(b"ACMESUPPLY     ", b"SOMEONEELSE    ", 1),
+    )
+    await exchange.poll(partner_id)
+    messages = await exchange.shop.inbox()
+    assert [m.status for m in messages] == ["failed", "failed"]
+    assert all(m.error for m in messages)
+    assert "garbage.edi cannot be read" in (messages[0].error or "")
+    assert "not from this partner" in (messages[1].error or "")
+    assert messages[0].payload["data"].startswith("ISA*00*this")  # kept, never dropped
+    assert list(exchange.acme.pickup.iterdir()) == []
+
+
+async def test_a_document_about_an_order_we_never_sent_is_kept_as_failed(setup) -> None:
+    exchange, partner_id, order_id, po = setup
+    stranger = x12.Invoice(
+        number="INV-1", date=po.date, lines=po.lines, total=po.lines[0].quantity, po_number="PO-NOPE"
+    )
+    exchange.acme.send("inv.edi", exchange.acme.interchange(7004, stranger))
+    await exchange.poll(partner_id)
+    (message,) = await exchange.shop.inbox()
+    assert message.status == "failed"
+    assert "PO-NOPE" in (message.error or "")
+    assert (await exchange.edi(order_id))["match"] is None
+
+
+async def test_an_invoice_that_disagrees_is_listed_with_its_discrepancies(setup) -> None:
+    exchange, partner_id, order_id, po = setup
+    exchange.acme.send(
+        "inv.edi", exchange.acme.interchange(7005, invoice(po, box_price="44.00", box_quantity=10))
+    )
+    await exchange.poll(partner_id)
+    edi = await exchange.edi(order_id)
+    assert edi["match"]["result"] == "discrepancies"
+    tape, box = edi["match"]["lines"]
+    assert tape["discrepancies"] == ["invoiced 24 but received 0"]
+    assert box["discrepancies"] == ["invoiced 10 but received 0", "invoiced at 44.00 but ordered at 41.20"]
+    listed = await exchange.client.get("/api/v1/edi/discrepancies", headers=exchange.headers["manager"])
+    assert [o["purchase_order_id"] for o in listed.json()] == [order_id]
