@@ -67,7 +67,7 @@ class RedisPubSub:
             # Closing the connection ends the subscription. A cancellation that lands while the
             # subscription is being set up can leave redis-py waiting forever: bound the cleanup.
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(pubsub.aclose(), CLOSE_TIMEOUT)  # type: ignore[no-untyped-call]
+                await asyncio.wait_for(pubsub.aclose(), CLOSE_TIMEOUT)
 
     async def close(self) -> None:
         return None
