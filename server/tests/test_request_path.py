@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from fllc_server.app import create_app
 from fllc_server.auth.passwords import Passwords
 from fllc_server.config import Settings
-from fllc_server.observability.logging import ACCESS_LOG, AccessLog
+from fllc_server.observability.logging import AccessLog
 
 PASSWORD = "correct-horse-9"
 LOGIN = "/api/v1/auth/login"
@@ -354,7 +354,8 @@ async def test_logs_are_json_with_the_request_fields_and_no_secrets(
         await client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
         await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
         await client.post(LOGIN, json={"username": user["username"], "password": "wrong-secret-pw"})
-        ACCESS_LOG.flush()  # request lines are written in batches (at the latest 0.2 s later)
+        # Request lines are written in batches (at the latest 0.2 s later).
+        application.state.fllc.access_log.flush()
         err = capsys.readouterr().err
     lines = [json.loads(line) for line in err.splitlines() if line.strip()]
     requests = [line for line in lines if line.get("event") == "request"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,11 +27,11 @@ from fllc_server.events.endpoints import router as events_router
 from fllc_server.health.endpoints import router as health_router
 from fllc_server.integrations.accounts.endpoints import router as accounts_router
 from fllc_server.integrations.edi.endpoints import router as edi_router
-from fllc_server.integrations.handlers import register_inbox_handlers
 from fllc_server.integrations.inbox.endpoints import router as inbox_router
 from fllc_server.integrations.payments.endpoints import router as payments_router
 from fllc_server.integrations.pos.endpoints import router as pos_router
 from fllc_server.integrations.providers.endpoints import router as providers_router
+from fllc_server.integrations.registries import inbox_handlers, integration_providers
 from fllc_server.jobs.endpoints import router as jobs_router
 from fllc_server.jobs.runtime import JobsInProcess
 from fllc_server.kit.cached_reads import CachedReadsMiddleware, guarded
@@ -39,7 +40,7 @@ from fllc_server.kit.memory import keep_long_lived, release_long_lived
 from fllc_server.labels.endpoints import router as labels_router
 from fllc_server.migrations import upgrade_async
 from fllc_server.observability import tracing
-from fllc_server.observability.logging import ACCESS_LOG, configure_logging
+from fllc_server.observability.logging import configure_logging
 from fllc_server.observability.middleware import RequestGate
 from fllc_server.purchasing.endpoints import router as purchasing_router
 from fllc_server.purchasing.receiving import PO_RECEIVE
@@ -84,7 +85,6 @@ ROUTERS = [
     reports_router,
     report_schedules_router,
 ]
-register_inbox_handlers()
 
 
 def command_kinds() -> CommandKinds:
@@ -102,7 +102,13 @@ def create_app(settings: Settings | None = None, *, migrate: bool | None = None)
     settings = settings or Settings()
     settings.prepare_data_dir()
     configure_logging(settings.log_level, settings.log_json, trace_ids=bool(settings.otlp_endpoint))
-    state = AppState.build(settings, command_kinds=command_kinds(), shapes=entity_shapes())
+    state = AppState.build(
+        settings,
+        command_kinds=command_kinds(),
+        shapes=entity_shapes(),
+        providers=integration_providers(),
+        inbox_handlers=inbox_handlers(),
+    )
     run_migrations = settings.embedded if migrate is None else migrate
 
     @asynccontextmanager
@@ -112,6 +118,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool | None = None)
         await load_runtime(state)  # a database down at start: /readyz says 503 until it is back
         follow_other_processes(state)  # their settings changes reach this process's runtime
         state.auth.start()  # hears other processes' user changes, sign-outs and settings changes
+        atexit.register(state.access_log.flush)  # lines still gathered when the interpreter exits
         keep_long_lived()  # modules, models, schemas and routes live as long as the process
         index = state.search_index = CatalogIndex(
             state.db, state.cache, state.catalog_generation, state.metrics.registry
@@ -128,7 +135,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool | None = None)
             await state.close()
             if settings.otlp_endpoint:
                 tracing.uninstall(state)
-            ACCESS_LOG.flush()
+            state.access_log.flush()
+            atexit.unregister(state.access_log.flush)
             release_long_lived()
 
     app = FastAPI(
@@ -154,7 +162,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool | None = None)
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
             expose_headers=["X-Request-ID", "Retry-After", "X-Cache", "Idempotent-Replayed"],
         )
-    app.add_middleware(RequestGate, metrics=state.metrics, settings=settings)
+    app.add_middleware(RequestGate, metrics=state.metrics, access_log=state.access_log, settings=settings)
     if settings.otlp_endpoint:  # unset: nothing of OpenTelemetry is imported or added
         tracing.install(app, state, tracing.otlp_provider(settings.otlp_endpoint))
     return app

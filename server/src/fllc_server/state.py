@@ -21,12 +21,15 @@ from fllc_server.infra.pubsub import MemoryPubSub, PubSub, RedisPubSub
 from fllc_server.infra.ratelimit import ApiLimiter, LeasedRateLimiter, RateLimiter, build_storage
 from fllc_server.infra.storage import ObjectStorage
 from fllc_server.infra.storage import build_storage as build_object_storage
+from fllc_server.integrations.inbox.service import InboxHandlers
+from fllc_server.integrations.providers.base import Providers
 from fllc_server.jobs.kinds import JobKinds
 from fllc_server.jobs.runtime import build_kinds
 from fllc_server.kit.changes import CATALOG_GENERATION_KEY, renew_catalog_generation
 from fllc_server.kit.db import Database
 from fllc_server.kit.shutdown import Drain
 from fllc_server.kit.uow import CommitTargets
+from fllc_server.observability.logging import AccessLog
 from fllc_server.observability.metrics import BackupAge, ListedBackupAge, Metrics
 from fllc_server.sync.kinds import CommandKinds
 from fllc_server.sync.shapes import EntityShapes
@@ -58,6 +61,7 @@ class AppState:
     tokens: TokenService
     passwords: Passwords
     metrics: Metrics
+    access_log: AccessLog  # the request lines (observability.middleware's RequestGate writes them)
     events: EventBus
     runtime: RuntimeSettings
     auth: AuthCache
@@ -71,6 +75,9 @@ class AppState:
     # What this app's commands and sync pull know (built by create_app; empty for a worker or CLI).
     command_kinds: CommandKinds = field(default_factory=CommandKinds)
     shapes: EntityShapes = field(default_factory=EntityShapes)
+    # The integrations' vendors and inbox handlers (integrations.registries; empty for the CLI).
+    providers: Providers = field(default_factory=Providers)
+    inbox_handlers: InboxHandlers = field(default_factory=InboxHandlers)
     redis: Redis | None = None
     search_index: CatalogIndex | None = None  # product searches from memory (catalog.index), per process
     # Timeouts and circuit breakers for every call to a partner (SMTP, SFTP, POS, printers).
@@ -85,6 +92,8 @@ class AppState:
         *,
         command_kinds: CommandKinds | None = None,
         shapes: EntityShapes | None = None,
+        providers: Providers | None = None,
+        inbox_handlers: InboxHandlers | None = None,
     ) -> AppState:
         redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
         cache: Cache = RedisCache(redis) if redis else MemoryCache()
@@ -130,6 +139,9 @@ class AppState:
             tokens=tokens,
             passwords=Passwords(settings.password_hash_concurrency),
             metrics=metrics,
+            access_log=AccessLog(
+                settings.log_level, json_output=settings.log_json, trace_ids=bool(settings.otlp_endpoint)
+            ),
             events=events,
             runtime=RuntimeSettings(
                 rate_limit=settings.rate_limit, refresh_token_days=settings.refresh_token_days
@@ -144,6 +156,8 @@ class AppState:
             job_kinds=build_kinds(settings),
             command_kinds=command_kinds or CommandKinds(),
             shapes=shapes or EntityShapes(),
+            providers=providers or Providers(),
+            inbox_handlers=inbox_handlers or InboxHandlers(),
             redis=redis,
             outside=outside,
             drain=Drain(settings.effective_drain_seconds),

@@ -11,7 +11,7 @@
 - `pos.reconcile` (periodic, `FLLC_POS_RECONCILE_MINUTES`): every enabled POS provider that can be
   read back fills its gaps.
 
-The sources' handlers are registered by the process's composition root (integrations.handlers:
+The sources' handlers are registered by the process's composition root (integrations.registries:
 the app, and a worker, which builds no app).
 """
 

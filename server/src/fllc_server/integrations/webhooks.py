@@ -13,7 +13,7 @@ from fastapi.openapi.models import APIKey as APIKeyModel
 from fastapi.openapi.models import APIKeyIn
 
 from fllc_server.auth.api_keys import IntegrationAuth
-from fllc_server.integrations.providers.base import Provider, provider
+from fllc_server.integrations.providers.base import Provider
 from fllc_server.integrations.providers.service import ProviderConfig, config_of
 from fllc_server.kit.errors import BadRequest, Unauthorized
 
@@ -61,8 +61,8 @@ class SignedWebhook(IntegrationAuth):
 
     async def __call__(self, request: Request) -> Delivery:
         name = str(request.path_params.get("provider", ""))
-        found = provider(name)
         state = request.app.state.fllc
+        found = state.providers.get(name)
         if found is None or found.kind != self.kind or not found.signed:  # nothing to verify with
             state.metrics.webhook_rejected("unknown", "unknown_provider")
             raise SignatureRejected(f"No signed {self.kind} webhook named {name!r}", "unknown_provider")

@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 from fllc_server.config import Settings
-from fllc_server.integrations.handlers import register_inbox_handlers
+from fllc_server.integrations.registries import inbox_handlers, integration_providers
 from fllc_server.jobs.runtime import JobsInProcess
 from fllc_server.migrations import upgrade
 from fllc_server.observability import tracing
@@ -67,8 +67,8 @@ def run_workers(settings: Settings, concurrency: int) -> int:
 
 async def _work(settings: Settings, *, consume: bool) -> int:
     configure_logging(settings.log_level, settings.log_json)
-    register_inbox_handlers()  # the inbox's messages are handled by jobs
-    state = AppState.build(settings)
+    # The inbox's messages are handled by jobs, and POS reconciliation reads the providers.
+    state = AppState.build(settings, providers=integration_providers(), inbox_handlers=inbox_handlers())
     jobs = JobsInProcess(state)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -7,7 +7,6 @@ every line on stderr is one JSON object.
 from __future__ import annotations
 
 import asyncio
-import atexit
 import datetime as dt
 import logging
 import sys
@@ -49,15 +48,18 @@ class AccessLog:
     Lines are gathered and written together — when FLUSH_BYTES have gathered, FLUSH_SECONDS after the
     first one, and when the app stops — instead of one write to stderr per request (a system call
     each: a tenth of the CPU of a small request, measured). Outside an event loop they go at once.
+
+    Each app has its own (`AppState.access_log`, given to the RequestGate; its lifespan flushes it
+    at stop and at interpreter exit while it runs): nothing is shared between two apps.
     """
 
     FLUSH_SECONDS = 0.2
     FLUSH_BYTES = 64 * 1024
 
-    def __init__(self) -> None:
-        self.enabled = True
-        self.json_output = True
-        self.trace_ids = False  # tracing on: each line names its request's trace
+    def __init__(self, level: str = "INFO", *, json_output: bool = True, trace_ids: bool = False) -> None:
+        self.enabled = logging.getLevelName(level.upper()) <= logging.INFO
+        self.json_output = json_output
+        self.trace_ids = trace_ids  # tracing on: each line names its request's trace
         self._lines: list[str] = []
         self._size = 0
         self._flush_due = False
@@ -94,10 +96,6 @@ class AccessLog:
             text, self._lines, self._size = "".join(self._lines), [], 0
             _STDERR.write(text)
             _STDERR.flush()
-
-
-ACCESS_LOG = AccessLog()
-atexit.register(ACCESS_LOG.flush)
 
 
 def _redact(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -138,9 +136,6 @@ def configure_logging(level: str = "INFO", json_output: bool = True, *, trace_id
             ],
         )
     )
-    ACCESS_LOG.enabled = logging.getLevelName(level.upper()) <= logging.INFO
-    ACCESS_LOG.json_output = json_output
-    ACCESS_LOG.trace_ids = trace_ids
     root = logging.getLogger()
     if _HANDLER not in root.handlers:
         root.addHandler(_HANDLER)

@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fllc_server.auth.dependencies import bearer_token
 from fllc_server.config import Settings
 from fllc_server.kit.errors import error_body
-from fllc_server.observability.logging import ACCESS_LOG
+from fllc_server.observability.logging import AccessLog
 from fllc_server.observability.metrics import Metrics
 from fllc_server.observability.proxies import TrustedProxies
 
@@ -117,9 +117,12 @@ def _caller(scope: Scope, state: Any) -> str:
 
 
 class RequestGate:
-    def __init__(self, app: ASGIApp, metrics: Metrics, settings: Settings | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics, access_log: AccessLog, settings: Settings | None = None
+    ) -> None:
         self.app = app
         self.metrics = metrics
+        self.access_log = access_log
         settings = settings or Settings()
         self.proxies = TrustedProxies(settings.trusted_proxies)
         self.max_body = settings.max_body_bytes
@@ -201,7 +204,7 @@ class RequestGate:
         elapsed = time.perf_counter() - started
         route = _route_template(scope, status)
         self.metrics.observe_request(scope["method"], route, status, elapsed)
-        ACCESS_LOG.write(
+        self.access_log.write(
             {
                 "request_id": request_id,
                 "method": scope["method"],

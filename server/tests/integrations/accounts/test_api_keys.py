@@ -9,7 +9,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fllc_server.models import ApiKey
-from fllc_server.observability.logging import ACCESS_LOG
 from sqlalchemy import select
 
 
@@ -158,18 +157,16 @@ async def test_only_admins_manage_keys(client: httpx.AsyncClient, auth_headers) 
 
 
 async def test_keys_never_reach_the_logs(
-    client: httpx.AsyncClient, auth_headers, capsys: pytest.CaptureFixture[str]
+    app: FastAPI, client: httpx.AsyncClient, auth_headers, capsys: pytest.CaptureFixture[str]
 ) -> None:
     admin = await auth_headers("admin")
     made = await _key(client, admin, await _account(client, admin), ["pos.write"])
     capsys.readouterr()
-    was, ACCESS_LOG.enabled = ACCESS_LOG.enabled, True  # the tests' app logs warnings only
-    try:
-        await client.get("/api/v1/integrations/whoami", headers={"X-API-Key": made["key"]})
-        await client.get("/api/v1/integrations/whoami", headers={"X-API-Key": made["key"] + "x"})
-        ACCESS_LOG.flush()
-    finally:
-        ACCESS_LOG.enabled = was
+    access_log = app.state.fllc.access_log
+    access_log.enabled = True  # the tests' app logs warnings only
+    await client.get("/api/v1/integrations/whoami", headers={"X-API-Key": made["key"]})
+    await client.get("/api/v1/integrations/whoami", headers={"X-API-Key": made["key"] + "x"})
+    access_log.flush()
     captured = capsys.readouterr()
     assert captured.err.count('"path":"/api/v1/integrations/whoami"') == 2  # the requests were logged
     secret = made["key"].split("_", 2)[2]

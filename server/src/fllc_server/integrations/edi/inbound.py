@@ -21,7 +21,7 @@ from fllc_server.integrations.edi.outbound import SEND_KIND, new_interchange
 from fllc_server.integrations.edi.partners import settings_of
 from fllc_server.integrations.edi.repository import EdiRepository
 from fllc_server.integrations.edi.transport import transport_for
-from fllc_server.integrations.inbox.service import HandlerContext, Outcome, receive, register
+from fllc_server.integrations.inbox.service import Handler, HandlerContext, Outcome, receive
 from fllc_server.jobs.service import JobService
 from fllc_server.kit.errors import AppError
 from fllc_server.observability.logging import get_logger
@@ -138,5 +138,6 @@ async def handle(context: HandlerContext) -> Outcome:
     return Outcome("handled", summary or None)
 
 
-def register_handler() -> None:
-    register(SOURCE, handle)
+def inbox_handlers() -> dict[str, Handler]:
+    """EDI's inbox handler, by source, for the composition root."""
+    return {SOURCE: handle}

@@ -12,13 +12,15 @@ a failed or parked one back.
 Handling is a job (`inbox.handle`, integrations.tasks): storing, waking or retrying a message
 submits its job in the same transaction, and the job leaves for a worker after the commit.
 
-Handlers register per source with `register(source, handler)`; providers do it at import.
+Each source's handler is declared by its package (`pos.service.inbox_handlers`, ...) and put into
+the app's (or worker's) `InboxHandlers` (`AppState.inbox_handlers`) by its composition root
+(integrations.registries); importing a module registers nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -75,15 +77,23 @@ class HandlerContext:
 
 
 Handler = Callable[[HandlerContext], Awaitable[Outcome]]
-_HANDLERS: dict[str, Handler] = {}
 
 
-def register(source: str, handler: Handler) -> None:
-    _HANDLERS[source] = handler
+class InboxHandlers:
+    """The handler of each inbox source one app (or worker) handles: built by its composition root."""
 
+    def __init__(self, handlers: Mapping[str, Handler] | None = None) -> None:
+        self._handlers: dict[str, Handler] = dict(handlers or {})
 
-def handler_for(source: str) -> Handler | None:
-    return _HANDLERS.get(source)
+    def register(self, source: str, handler: Handler) -> None:
+        """Add (or replace, e.g. in tests) the handler of `source`."""
+        self._handlers[source] = handler
+
+    def get(self, source: str) -> Handler | None:
+        return self._handlers.get(source)
+
+    def sources(self) -> list[str]:
+        return sorted(self._handlers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +170,7 @@ class InboxProcessor:
                 return None
             if message.status != "received":
                 return message.status
-            handler = handler_for(message.source)
+            handler = self.state.inbox_handlers.get(message.source)
             if handler is None:
                 outcome = Outcome.parked(
                     f"No handler for source {message.source!r}", f"source:{message.source}"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fllc_server.integrations.inbox.service import Handler, HandlerContext, Outcome, register
+from fllc_server.integrations.inbox.service import Handler, HandlerContext, Outcome
 from fllc_server.integrations.payments.base import Ignored, OrderLocator, PaymentCommand, PaymentProvider
 from fllc_server.integrations.pos.service import order_key
 from fllc_server.models import Order
@@ -85,6 +85,6 @@ def handler(provider: PaymentProvider) -> Handler:
     return handle
 
 
-def register_handlers(providers: Sequence[PaymentProvider]) -> None:
-    for provider in providers:
-        register(provider.name, handler(provider))
+def inbox_handlers(providers: Sequence[PaymentProvider]) -> dict[str, Handler]:
+    """Each provider's inbox handler, by source (its name), for the composition root."""
+    return {provider.name: handler(provider) for provider in providers}

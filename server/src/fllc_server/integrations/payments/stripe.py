@@ -29,7 +29,6 @@ from fllc_server.integrations.payments.base import (
     PaymentProvider,
     PaymentUpdate,
 )
-from fllc_server.integrations.providers.base import register_provider
 from fllc_server.integrations.providers.service import ProviderConfig
 from fllc_server.integrations.webhooks import SignatureRejected
 from fllc_server.kit.errors import BadRequest
@@ -166,4 +165,3 @@ def _locator(obj: dict[str, Any], intent: str) -> OrderLocator:
 
 
 STRIPE = StripePayments()
-register_provider(STRIPE)

@@ -20,7 +20,6 @@ from fllc_server.integrations.pos.base import (
     RefundLine,
     Sale,
 )
-from fllc_server.integrations.providers.base import register_provider
 from fllc_server.kit.schemas import Money, RequestSchema
 
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:#/-]+$")]
@@ -113,4 +112,3 @@ class GenericPos(PosProvider):
 
 
 GENERIC = GenericPos()
-register_provider(GENERIC)

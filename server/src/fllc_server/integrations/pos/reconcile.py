@@ -21,7 +21,7 @@ import httpx
 
 from fllc_server.integrations.inbox.service import receive
 from fllc_server.integrations.pos.base import PosProvider
-from fllc_server.integrations.providers.base import provider, providers
+from fllc_server.integrations.providers.base import Providers
 from fllc_server.integrations.providers.service import config_of
 from fllc_server.kit.errors import BadRequest, NotFound
 from fllc_server.models import SettingRow
@@ -49,7 +49,7 @@ def cursor_key(name: str) -> str:
 
 
 async def reconcile(state: AppState, name: str, *, http: httpx.AsyncClient | None = None) -> Reconciled:
-    found = provider(name)
+    found = state.providers.get(name)
     if not isinstance(found, PosProvider) or not hasattr(found, "poll"):
         raise NotFound(f"No POS provider named {name!r} can be reconciled", code="provider_not_found")
     async with state.db.sessions() as session:
@@ -88,14 +88,14 @@ async def reconcile(state: AppState, name: str, *, http: httpx.AsyncClient | Non
     return Reconciled(provider=name, fetched=fetched, stored=stored, cursor=cursor)
 
 
-def reconcilable() -> list[str]:
-    return [p.name for p in providers() if isinstance(p, PosProvider) and hasattr(p, "poll")]
+def reconcilable(providers: Providers) -> list[str]:
+    return [p.name for p in providers.all() if isinstance(p, PosProvider) and hasattr(p, "poll")]
 
 
 async def reconcile_enabled(state: AppState) -> None:
     """Every enabled provider that can be read back, one after the other; a failing one is logged
     and the others still run."""
-    for name in reconcilable():
+    for name in reconcilable(state.providers):
         async with state.db.sessions() as session:
             enabled = (await config_of(session, name)).enabled
         if not enabled:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.audit import service as audit
-from fllc_server.integrations.inbox.service import Handler, HandlerContext, Outcome, register
+from fllc_server.integrations.inbox.service import Handler, HandlerContext, Outcome
 from fllc_server.integrations.pos.base import Ignored, Paid, PosCommand, PosProvider, Refund, Sale
 from fllc_server.integrations.pos.repository import PosRepository
 from fllc_server.kit.errors import NotFound
@@ -195,6 +195,6 @@ def handler(provider: PosProvider) -> Handler:
     return handle
 
 
-def register_handlers(providers: Sequence[PosProvider]) -> None:
-    for provider in providers:
-        register(provider.name, handler(provider))
+def inbox_handlers(providers: Sequence[PosProvider]) -> dict[str, Handler]:
+    """Each provider's inbox handler, by source (its name), for the composition root."""
+    return {provider.name: handler(provider) for provider in providers}

@@ -29,7 +29,7 @@ from fllc_server.integrations.pos.base import (
     RefundLine,
     Sale,
 )
-from fllc_server.integrations.providers.base import hmac_sha256, register_provider, same
+from fllc_server.integrations.providers.base import hmac_sha256, same
 from fllc_server.integrations.providers.service import ProviderConfig
 from fllc_server.integrations.webhooks import SignatureRejected
 from fllc_server.kit.errors import BadRequest
@@ -199,4 +199,3 @@ def _customer(value: Any) -> PosCustomer | None:
 
 
 SHOPIFY = ShopifyPos()
-register_provider(SHOPIFY)

@@ -2,15 +2,18 @@
 
 A provider is one class per vendor (`integrations.pos.shopify.ShopifyPos`, ...). It says its name
 (the inbox source and the URL segment), its kind (pos | payments), the secrets it needs, and turns
-its vendor's messages into our commands. Registering it makes its webhook route answer, its
-inbox messages handled and its switch appear on the Integrations screen.
+its vendor's messages into our commands. Each kind's package lists its vendors
+(`pos.POS_PROVIDERS`, `payments.PAYMENT_PROVIDERS`) and the composition root puts them into the
+app's (or worker's) `Providers` (`AppState.providers`, integrations.registries): a provider there has
+its webhook route answering, its inbox messages handled and its switch on the Integrations screen.
+Importing a module registers nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 
@@ -30,19 +33,24 @@ class Provider:
         raise NotImplementedError
 
 
-_PROVIDERS: dict[str, Provider] = {}
+class Providers:
+    """The providers one app (or worker) serves, by name: built by its composition root."""
 
+    def __init__(self, providers: Iterable[Provider] = ()) -> None:
+        self._providers: dict[str, Provider] = {}
+        for provider in providers:
+            self.register(provider)
 
-def register_provider(provider: Provider) -> None:
-    _PROVIDERS[provider.name] = provider
+    def register(self, provider: Provider) -> None:
+        """Add (or replace, e.g. in tests) the provider of `provider.name`."""
+        self._providers[provider.name] = provider
 
+    def get(self, name: str) -> Provider | None:
+        return self._providers.get(name)
 
-def provider(name: str) -> Provider | None:
-    return _PROVIDERS.get(name)
-
-
-def providers() -> list[Provider]:
-    return sorted(_PROVIDERS.values(), key=lambda p: (p.kind, p.name))
+    def all(self) -> list[Provider]:
+        """Every provider, by kind then name."""
+        return sorted(self._providers.values(), key=lambda p: (p.kind, p.name))
 
 
 def hmac_sha256(secret: str, message: bytes) -> bytes:

@@ -14,17 +14,17 @@ router = APIRouter(prefix="/api/v1/integrations/providers", tags=["integrations"
 
 
 @router.get("", response_model=list[ProviderOut])
-async def list_providers(actor: SystemConfigure, session: SessionDep) -> list[ProviderOut]:
+async def list_providers(actor: SystemConfigure, request: Request, session: SessionDep) -> list[ProviderOut]:
     """Every provider with its switch and which of its secrets are set (never their values)."""
-    return await ProviderService(session, actor_id=actor.id).list()
+    return await ProviderService(session, get_state(request).providers, actor_id=actor.id).list()
 
 
 @router.patch("/{name}", response_model=ProviderOut)
 async def update_provider(
-    name: str, body: ProviderUpdate, actor: SystemConfigure, session: SessionDep
+    name: str, body: ProviderUpdate, actor: SystemConfigure, request: Request, session: SessionDep
 ) -> ProviderOut:
     """Switch a provider on or off and set or clear its secrets (write-only)."""
-    return await ProviderService(session, actor_id=actor.id).update(name, body)
+    return await ProviderService(session, get_state(request).providers, actor_id=actor.id).update(name, body)
 
 
 @router.post("/{name}/test-event", response_model=TestEventOut)

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.integrations.inbox.service import receive
-from fllc_server.integrations.providers.base import provider
 from fllc_server.integrations.providers.schemas import TestEventOut
 from fllc_server.integrations.providers.service import config_of
 from fllc_server.integrations.webhooks import SignatureRejected, verify_delivery
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
 
 
 async def send_test_event(session: AsyncSession, state: AppState, name: str) -> TestEventOut:
-    found = provider(name)
+    found = state.providers.get(name)
     if found is None:
         raise NotFound(f"No provider named {name!r}", code="provider_not_found")
     if not found.signed:

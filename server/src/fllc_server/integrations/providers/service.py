@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.audit import service as audit
-from fllc_server.integrations.providers.base import Provider, provider, providers
+from fllc_server.integrations.providers.base import Provider, Providers
 from fllc_server.integrations.providers.schemas import ProviderOut, ProviderUpdate
 from fllc_server.kit.errors import BadRequest, NotFound
 from fllc_server.models import IntegrationProvider, utcnow
@@ -49,15 +49,18 @@ async def config_of(session: AsyncSession, name: str) -> ProviderConfig:
 
 
 class ProviderService:
-    def __init__(self, session: AsyncSession, *, actor_id: int) -> None:
+    def __init__(self, session: AsyncSession, providers: Providers, *, actor_id: int) -> None:
         self.session = session
+        self.providers = providers
         self.actor_id = actor_id
 
     async def list(self) -> list[ProviderOut]:
-        return [provider_out(p, await self.session.get(IntegrationProvider, p.name)) for p in providers()]
+        return [
+            provider_out(p, await self.session.get(IntegrationProvider, p.name)) for p in self.providers.all()
+        ]
 
     async def update(self, name: str, data: ProviderUpdate) -> ProviderOut:
-        found = provider(name)
+        found = self.providers.get(name)
         if found is None:
             raise NotFound(f"No provider named {name!r}", code="provider_not_found")
         row = await self.session.get(IntegrationProvider, name, with_for_update=True)
