@@ -6,6 +6,7 @@
     python3 dev.py infra   # static checks of the deployment files (checkov, promtool, compose)
     python3 dev.py package # the desktop app as a PyInstaller onedir bundle in dist/fllc-desktop/
     python3 dev.py drill   # seed, back up and restore-drill a small site (RPO and RTO; CI runs it)
+    python3 dev.py lock    # pin the newest versions the pyproject files allow in constraints.txt
 
 Everything is installed into ./.venv (created on first use); the server's data lives in
 ./var/server. Only the standard library is used here, so a fresh Python >= 3.11 is enough.
@@ -35,6 +36,10 @@ STAMP = VENV / ".fllc-installed"
 TOOLS_VENV = ROOT / ".venv-tools"
 TOOLS_BIN = TOOLS_VENV / ("Scripts" if os.name == "nt" else "bin")
 TOOLS = ("checkov==3.3.30",)
+# Every third-party package pinned to the versions CI last passed with (`python3 dev.py lock` renews it):
+# a new upstream release must not turn a clean clone red on its own (stop 16's CI failed on mypy's
+# unused-ignore after redis-py 8.2 typed a method).
+CONSTRAINTS = ROOT / "constraints.txt"
 DATA_DIR = ROOT / "var" / "server"
 DEMO_ACCOUNTS_FILE = "demo-accounts.txt"  # kept beside the data it belongs to (FLLC_DATA_DIR)
 
@@ -49,8 +54,9 @@ def run(*args: str | Path, env: dict[str, str] | None = None, check: bool = True
 
 def _requirements_fingerprint(extras: bool) -> str:
     digest = hashlib.sha256(b"dev" if extras else b"run")
-    for path in (ROOT / "pyproject.toml", ROOT / "server" / "pyproject.toml"):
-        digest.update(path.read_bytes())
+    for path in (ROOT / "pyproject.toml", ROOT / "server" / "pyproject.toml", CONSTRAINTS):
+        if path.exists():
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -67,8 +73,38 @@ def ensure_environment(*, dev: bool) -> None:
     say("installing the server and the desktop app into .venv (first run takes a few minutes)")
     run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     extra = "[dev]" if dev else ""
-    run(PYTHON, "-m", "pip", "install", "--quiet", "-e", f"./server{extra}", "-e", f".{extra}")
+    pins = ("-c", str(CONSTRAINTS)) if CONSTRAINTS.exists() else ()
+    run(PYTHON, "-m", "pip", "install", "--quiet", *pins, "-e", f"./server{extra}", "-e", f".{extra}")
     STAMP.write_text(fingerprint)
+
+
+def lock(_args: argparse.Namespace) -> int:
+    """Resolve the newest versions the pyproject files allow in a scratch venv and pin them all."""
+    scratch = ROOT / "var" / "lock-venv"
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    say(f"resolving the newest allowed versions in {scratch}")
+    venv.EnvBuilder(with_pip=True).create(scratch)
+    python = scratch / ("Scripts" if os.name == "nt" else "bin") / "python"
+    run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(python, "-m", "pip", "install", "--quiet", "-e", "./server[dev]", "-e", ".[dev]")
+    frozen = subprocess.run(
+        [str(python), "-m", "pip", "freeze", "--exclude-editable"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    pins = sorted(line for line in frozen.splitlines() if line and not line.startswith("-e"))
+    header = (
+        "# Pins for every third-party package (pip constraints: a pin applies only where a package is\n"
+        "# needed). Written by `python3 dev.py lock` on Python "
+        f"{sys.version_info.major}.{sys.version_info.minor}; run the tests after renewing it.\n"
+    )
+    CONSTRAINTS.write_text(header + "\n".join(pins) + "\n")
+    shutil.rmtree(scratch)
+    say(f"{len(pins)} pins written to {CONSTRAINTS.name}")
+    return 0
 
 
 def server_env(port: int) -> dict[str, str]:
@@ -355,6 +391,9 @@ def main() -> int:
     )
     drill_cmd.add_argument("--products", type=int, default=500)
     drill_cmd.set_defaults(handler=drill)
+    sub.add_parser("lock", help="pin the newest allowed versions in constraints.txt").set_defaults(
+        handler=lock
+    )
     sub.add_parser("clean", help="remove .venv, .venv-tools and var/").set_defaults(handler=clean)
     args, extra = parser.parse_known_args()
     if extra and args.command != "test":
