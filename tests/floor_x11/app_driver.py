@@ -67,11 +67,19 @@ class GuiStall(QObject):
         self.last_enter_ts = 0
         """The X server's timestamp (ms, the same clock as ``time.monotonic`` on Linux) of the last
         Enter: when the scanner's last key was sent."""
+        self._last_ts = 0
+        self.wide_gaps: list[int] = []
+        """Gaps (X server ms) over 30 ms between two keys of one scan: the imitation lost the
+        scanner's pace (the app can only go by the stamps it is given)."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent) or event.isAutoRepeat():
             return False
         self.seen += 1
+        stamp = event.timestamp()
+        if self._last_ts and stamp - self._last_ts > 30:
+            self.wide_gaps.append(stamp - self._last_ts)
+        self._last_ts = 0 if event.text() in ("\r", "\n") else stamp
         if event.text() in ("\r", "\n"):
             self._keys = 0
             self.last_enter_ts = event.timestamp()
@@ -182,6 +190,7 @@ class Driver(QObject):
             "pending": status.pending if status is not None else None,
             "online": status.online if status is not None else None,
             "stalls": self.stall.stalls,
+            "wide_gaps": self.stall.wide_gaps,
             "keys": self.stall.seen,
             "queued": len(self.screen.scans) if self.screen is not None else None,
             "field": field.text() if field is not None else None,

@@ -116,6 +116,7 @@ def test_held_keys_come_out_before_an_editing_key(qtbot, screen, clock) -> None:
 def test_the_release_timer_delivers_the_last_typed_key(qtbot, screen, clock) -> None:
     type_keys(qtbot, screen.quantity, clock, "9", HUMAN_GAP)
     assert screen.quantity.text() == ""  # held for at most the gap
+    clock.advance(0.061)  # no stamps (QTest events): the receive times' wider gap has passed
     qtbot.waitUntil(lambda: screen.quantity.text() == "9")
 
 
@@ -273,22 +274,57 @@ def test_keys_queued_during_a_stall_keep_their_stamps_and_stay_one_scan(qtbot, s
     assert screen.quantity.text() == ""
 
 
-def test_an_overdue_release_timer_waits_for_the_keys_queued_behind_it(qtbot, screen, scanner_filter) -> None:
-    stall = FakeClock()
-    scanner_filter._stall_clock = stall  # the timer's own lateness, measured on a clock this test runs
-    keyboard = Keyboard(FakeClock())
+def test_an_overdue_timer_takes_the_keys_already_sent_before_it_decides(
+    qtbot, screen, scanner_filter, clock
+) -> None:
+    """The app was not scheduled for 500 ms mid-scan: the overdue timer runs before the keys the
+    window system sent meanwhile; it has them delivered (the flush) and they keep their stamps."""
+    keyboard = Keyboard(clock)
     keyboard.type(screen.quantity, "40063", 8)
-    stall.advance(0.500)  # the timer was due after 31 ms but the thread was blocked for 500 ms
+    clock.advance(0.500)
+    rest_of_the_scan = "81333931\r"
+    scanner_filter._flush = lambda: keyboard.type(screen.quantity, rest_of_the_scan, 8)
+    keyboard.clock = FakeClock()  # delivered now: received together, stamped 8 ms apart
     scanner_filter.on_release_timer_timeout()
-    assert scanner_filter.detector.holding
-    keyboard.type(screen.quantity, "81333931\r", 8)
     assert screen.scans == ["4006381333931"]
+    assert screen.quantity.text() == ""
+    assert not scanner_filter.detector.holding
+
+
+def test_held_keys_wait_until_the_gap_has_passed_on_the_keys_clock(
+    qtbot, screen, scanner_filter, clock
+) -> None:
+    """A timer that fires with nothing more sent decides nothing before the stamps' gap has passed."""
+    scanner_filter._flush = lambda: None  # the window system has sent nothing more
+    keyboard = Keyboard(clock)
+    keyboard.type(screen.quantity, "7", 150)
+    clock.advance(0.029)
+    scanner_filter.on_release_timer_timeout()  # early, as a coarse timer may be
+    assert scanner_filter.detector.holding
+    assert screen.quantity.text() == ""
+    clock.advance(0.002)
+    scanner_filter.on_release_timer_timeout()
+    assert screen.quantity.text() == "7"
+
+
+def test_a_scan_cut_by_the_scanner_is_a_fragment_once_the_gap_has_passed(
+    qtbot, screen, scanner_filter, clock
+) -> None:
+    fragments: list[str] = []
+    scanner_filter.sig_scan_fragment.connect(fragments.append)
+    scanner_filter._flush = lambda: None
+    keyboard = Keyboard(clock)
+    keyboard.type(screen.quantity, "21000", 8)
+    clock.advance(0.031)
+    scanner_filter.on_release_timer_timeout()
+    assert fragments == ["21000"]
     assert screen.quantity.text() == ""
 
 
-def test_a_release_timer_on_time_still_lets_typing_through(qtbot, screen, scanner_filter) -> None:
-    keyboard = Keyboard(FakeClock())
-    keyboard.type(screen.quantity, "7", 0)
+def test_a_release_timer_on_time_still_lets_typing_through(qtbot, screen, clock) -> None:
+    keyboard = Keyboard(clock)
+    keyboard.type(screen.quantity, "7", 150)
+    clock.advance(0.031)  # the real timer fires after 31 ms; by then the keys' gap has passed
     qtbot.waitUntil(lambda: screen.quantity.text() == "7")
 
 

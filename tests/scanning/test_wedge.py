@@ -87,6 +87,17 @@ def test_release_if_idle_waits_for_the_gap_to_pass() -> None:
     assert [k.text for k in detector.release_if_idle(now=1.031)] == ["a"]
 
 
+def test_gap_left_counts_from_the_last_held_key_and_its_kind_of_time() -> None:
+    detector = WedgeDetector()
+    assert detector.gap_left(now=5.0) == 0.0  # nothing held: nothing to wait for
+    detector.feed_key("a", at=1.000)
+    detector.feed_key("b", at=1.008)
+    assert detector.gap_left(now=1.020) == pytest.approx(0.018)
+    assert detector.gap_left(now=1.040) < 0
+    detector.feed_key("c", at=1.050, exact=False)  # only its receive time: the wider fallback gap
+    assert detector.gap_left(now=1.090) == pytest.approx(0.020)
+
+
 def test_a_burst_shorter_than_the_minimum_is_typing(typist: Typist) -> None:
     end = typist.keys("abc", 0, 5)
     verdict = typist.key(ENTER, end + 5)

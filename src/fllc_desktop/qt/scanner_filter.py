@@ -12,12 +12,20 @@ back until the detector knows what it is:
 * part of a scan that was cut off — swallowed; what was read goes out by ``sig_scan_fragment`` so
   the screen says "scan it again" (never typed into a field, never booked as another code).
 
-Held keys are released when no key follows within the detector's gap (a single-shot timer), or at
-once when a key with no text (arrows, Backspace, shortcuts) arrives. Keys pressed while the GUI
-thread was busy are still waiting in the window system's queue when the thread wakes up, possibly
-behind that overdue timer: a timer that fires late by more than ``STALL_SLACK_MS`` therefore waits
-one more gap before it releases anything, so the queued keys are delivered (with their original
-stamps) first.
+Held keys are released at once when a key with no text (arrows, Backspace, shortcuts) arrives, and
+otherwise only when the keys' own times say that no key followed within the detector's gap. A
+single-shot timer asks the question; it does not answer it. When a stalled GUI thread or an app the
+machine did not schedule wakes up, the overdue timer is dispatched before the key events waiting
+behind it (in the socket, in Qt's event reader, in Qt's queue), so when it fires the filter first
+has the window system deliver what it has already sent (``flush``: ``QGuiApplication.sync()``; on
+X11 a round trip to the server, after which the events it sent before answering are processed;
+elsewhere the events already queued are) and only then decides, by the stamps: a key that arrived
+meanwhile continues the held ones or cuts them by its own stamp; when none arrived, any key still to
+come is stamped after the moment the filter asked, so the held keys are cut only if that moment is
+already past the gap after the last of them (else the timer asks again when it will be). Whether a
+scan is complete, cut, or typing thus depends on the keys' stamps and the terminator, never on when
+the timer happened to run. (Measured under Xvfb: an app stopped 33-43 ms mid-scan, as a loaded
+machine leaves it, had its scans cut by a timer that was only a little late; see tests/floor_x11.)
 
 Scans go to the scan target only while nothing covers it. Under a modal dialog or a popup:
 
@@ -37,7 +45,7 @@ from dataclasses import dataclass
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -66,9 +74,7 @@ _TERMINATOR_KEYS = {Qt.Key.Key_Return: ENTER, Qt.Key.Key_Enter: ENTER, Qt.Key.Ke
 _GROUP_SEPARATOR = "\x1d"
 _LINE_FEED = "\n"
 _QUEUE_CHECK_MS = 50  # how often queued scans look whether the dialog over the screen has closed
-STALL_SLACK_MS = 15.0
-"""A release timer later than this was held up by a busy GUI thread; keys may still be queued."""
-_MAX_STALL_WAITS = 20  # a GUI thread that never catches up still gets typed keys out, late
+_MAX_EARLY_CHECKS = 20  # a key clock that does not move (or stamps far ahead) still lets keys out
 
 
 @dataclass(frozen=True)
@@ -116,11 +122,14 @@ class ScannerEventFilter(QObject):
         clock: Callable[[], float] = time.monotonic,
         parent: QObject | None = None,
         *,
-        stall_clock: Callable[[], float] = time.monotonic,
+        flush: Callable[[], None] = QGuiApplication.sync,
     ) -> None:
         super().__init__(parent)
         self._clock = clock
-        self._stall_clock = stall_clock
+        self._flush = flush
+        """Delivers now the input events the window system has already sent (see the docstring)."""
+        self._flushing = False
+        self._keys_fed = 0
         self._times = KeyTimes()
         self._detector = WedgeDetector(settings)
         self._target: Callable[[str], None] | None = None
@@ -129,8 +138,7 @@ class ScannerEventFilter(QObject):
         self._release_timer.setSingleShot(True)
         self._release_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._release_timer.timeout.connect(self.on_release_timer_timeout)
-        self._timer_started_at = 0.0
-        self._stall_waits = 0
+        self._early_checks = 0
         self._queued: list[str] = []  # scans made while a dialog covered the screen
         self._queue_timer = QTimer(self)
         self._queue_timer.setInterval(_QUEUE_CHECK_MS)
@@ -175,10 +183,22 @@ class ScannerEventFilter(QObject):
         self._apply(self._detector.idle())
 
     def on_release_timer_timeout(self) -> None:
-        late_ms = (self._stall_clock() - self._timer_started_at) * 1000 - self._release_timer.interval()
-        if late_ms > STALL_SLACK_MS and self._stall_waits < _MAX_STALL_WAITS:
-            self._stall_waits += 1  # the GUI thread was busy: let the keys queued meanwhile come first
+        """The gap may have passed: let the keys already sent arrive, then decide by their stamps."""
+        if self._flushing:  # armed again by a key delivered by the flush below, and due already
             self._start_release_timer()
+            return
+        fed, asked_at = self._keys_fed, self._clock()
+        self._flushing = True
+        try:
+            self._flush()
+        finally:
+            self._flushing = False
+        if self._keys_fed != fed or not self._detector.holding:
+            return  # keys came: their stamps decided, and the timer is armed again if need be
+        left = self._detector.gap_left(asked_at)
+        if left >= 0 and self._early_checks < _MAX_EARLY_CHECKS:
+            self._early_checks += 1  # a key stamped before the gap ends may still come
+            self._start_release_timer(left)
             return
         self.release_pending_keys()
 
@@ -203,6 +223,7 @@ class ScannerEventFilter(QObject):
         else:
             held = _HeldKey(receiver, event.key(), event.modifiers(), event.text())
             placed = self._times.place(event.timestamp(), self._clock())
+            self._keys_fed += 1
             verdict = self._detector.feed_key(text, at=placed.at, token=held, exact=placed.exact)
         return self._apply(verdict)
 
@@ -230,16 +251,17 @@ class ScannerEventFilter(QObject):
         if verdict.scan is not None:
             self._emit_scan(verdict.scan)
         if self._detector.holding:
-            self._stall_waits = 0
+            self._early_checks = 0
             self._start_release_timer()
         else:
             self._release_timer.stop()
         return verdict.swallow
 
-    def _start_release_timer(self) -> None:
-        gap_s = self._detector.settings.gap_limit(self._detector.holding_exact)
-        self._release_timer.setInterval(math.ceil(gap_s * 1000) + 1)
-        self._timer_started_at = self._stall_clock()
+    def _start_release_timer(self, wait_s: float | None = None) -> None:
+        """Ask again after ``wait_s`` (default: a whole gap from now)."""
+        if wait_s is None:
+            wait_s = self._detector.settings.gap_limit(self._detector.holding_exact)
+        self._release_timer.setInterval(math.ceil(max(wait_s, 0.0) * 1000) + 1)
         self._release_timer.start()
 
     def _emit_scan(self, code: str) -> None:

@@ -161,6 +161,15 @@ class WedgeDetector:
         """Release whatever is held back as typing, unconditionally (shutting down)."""
         return self._release()
 
+    def gap_left(self, now: float) -> float:
+        """Seconds from ``now`` until the gap after the last held key has passed: until then a key
+        stamped later still belongs to the held ones. Zero or less: it has passed (or nothing is
+        held) — no key pressed from ``now`` on can continue them, so :meth:`idle` may decide."""
+        keys = self._burst.keys
+        if not keys:
+            return 0.0
+        return keys[-1].at + self.settings.gap_limit(keys[-1].exact) - now
+
     def release_if_idle(self, now: float | None = None) -> tuple[Keystroke, ...]:
         """Release held keys only if the gap since the last one has really passed."""
         now = self._clock() if now is None else now
