@@ -171,7 +171,7 @@ def build_app(
     registry = build_registry(
         [
             *scan_screens(scanning, stock=catalog, pick_list=sales.pick_list),
-            *sales_screens(sales, show_customer_orders),
+            *sales_screens(sales, show_customer_orders, events),
             *office_screens(
                 catalog=catalog,
                 purchasing=purchasing,

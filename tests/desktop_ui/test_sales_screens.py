@@ -127,6 +127,38 @@ def test_orders_filter_show_the_detail_and_move_an_order(qtbot, signed_in, admin
     assert _on_hand(admin_api, mug["id"]) == 10  # reserved, never taken; the cancel released it
 
 
+def test_orders_show_back_ordered_units_until_arriving_stock_is_allocated(qtbot, signed_in, admin_api):
+    """An order beyond the stock (allow_backorder): the list and the line show what it waits for,
+    picking cannot start; stock arrives, the server allocates it and its event reloads the screen."""
+    mug = _product(admin_api, 2)
+    body = {"channel": "order", "allow_backorder": True, "items": [{"product_id": mug["id"], "quantity": 5}]}
+    order = dict(admin_api.connection.call("POST", "/api/v1/orders", json=body))
+    assert order["backordered_quantity"] == 3
+    admin_api.connection.call("POST", f"/api/v1/orders/{order['id']}/status", json={"status": "paid"})
+    app = signed_in("manager")
+    screen = orders_screen(qtbot, app)
+    choose(qtbot, screen, order["number"])
+    row = next(r for r in range(screen.table.rowCount()) if screen.table.item(r, 0).text() == order["number"])
+    assert screen.table.horizontalHeaderItem(6).text() == "Back-ordered"
+    assert screen.table.item(row, 6).text() == "3"
+    assert screen.items.horizontalHeaderItem(3).text() == "Back-ordered"
+    assert [screen.items.item(0, c).text() for c in (2, 3)] == ["5", "3"]
+    assert "waiting for 3 back-ordered units" in screen.heading.text()
+    assert screen.advance_button.text() == "Start &picking"
+    assert not screen.advance_button.isEnabled()
+    save(app.window, "manager_orders_backordered")
+
+    admin_api.stock.intake({"product_id": mug["id"], "quantity": 3})  # the event reloads the screen
+    qtbot.waitUntil(
+        lambda: screen.detail is not None and screen.detail.order["backordered_quantity"] == 0,
+        timeout=LOAD_MS,
+    )
+    qtbot.waitUntil(lambda: screen.items.rowCount() == 1 and screen.items.item(0, 3).text() == "—")
+    assert "back-ordered" not in screen.heading.text()
+    assert screen.advance_button.isEnabled()
+    save(app.window, "manager_orders_backorder_allocated")
+
+
 def test_a_return_puts_lines_back_or_writes_them_off(qtbot, signed_in, admin_api):
     mug, pen = _product(admin_api, 10), _product(admin_api, 10, "Pen")
     sale = _order(admin_api, [(mug, 3), (pen, 2)], channel="counter")

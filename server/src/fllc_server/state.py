@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.auth.cache import AuthCache
 from fllc_server.auth.passwords import Passwords
@@ -31,11 +33,14 @@ from fllc_server.kit.shutdown import Drain
 from fllc_server.kit.uow import CommitTargets
 from fllc_server.observability.logging import AccessLog
 from fllc_server.observability.metrics import BackupAge, ListedBackupAge, Metrics
+from fllc_server.sales.backorders import stock_freed
 from fllc_server.sync.kinds import CommandKinds
 from fllc_server.sync.shapes import EntityShapes
 
 if TYPE_CHECKING:
     from fllc_server.catalog.index import CatalogIndex
+
+StockArrived = Callable[[AsyncSession, list[int]], Awaitable[None]]
 
 
 @dataclass
@@ -47,6 +52,7 @@ class RuntimeSettings:
     over_receipt_tolerance_percent: float = 0.0
     default_location_id: int | None = None
     refuse_expired_goods: bool = False
+    allow_backorders: bool = False
     mfa_required_roles: frozenset[str] = frozenset({"admin"})
     loaded: bool = False  # the stored settings were read (not only the configured values): /readyz
 
@@ -84,6 +90,9 @@ class AppState:
     outside: OutsideCalls = field(default_factory=OutsideCalls)
     drain: Drain = field(default_factory=lambda: Drain(0.0))  # SIGTERM: not ready, then stop
     tracer_provider: Any = None  # OpenTelemetry's TracerProvider while tracing (observability.tracing)
+    # Called by the stock ledger, in the booking's transaction, with the products whose quantity on
+    # hand rose (stock.booking): the back-orders waiting for them get allocated (sales.backorders).
+    stock_arrived: StockArrived | None = None
 
     @classmethod
     def build(
@@ -130,7 +139,7 @@ class AppState:
             await renew_catalog_generation(cache)
 
         targets = CommitTargets(publish=events.publish, bump_catalog=bump_catalog)
-        return cls(
+        state = cls(
             settings=settings,
             db=Database(settings.effective_database_url, settings.database_replica_url, targets=targets),
             cache=cache,
@@ -162,6 +171,12 @@ class AppState:
             outside=outside,
             drain=Drain(settings.effective_drain_seconds),
         )
+
+        async def stock_arrived(session: AsyncSession, product_ids: list[int]) -> None:
+            await stock_freed(session, state, product_ids)
+
+        state.stock_arrived = stock_arrived
+        return state
 
     async def close(self) -> None:
         await self.auth.stop()

@@ -46,6 +46,7 @@ async def test_an_order_reserves_ships_and_its_history_says_who(
         "on_hand": 10,
         "reserved": 4,
         "available": 6,
+        "backordered": 0,
     }
 
     for status in ("picking", "packed", "shipped"):
@@ -60,6 +61,7 @@ async def test_an_order_reserves_ships_and_its_history_says_who(
         "on_hand": 6,
         "reserved": 0,
         "available": 6,
+        "backordered": 0,
     }
 
     again = await client.post(f"{ORDERS}/{order['id']}/fulfilment", json={"status": "shipped"}, headers=staff)
@@ -177,7 +179,8 @@ async def test_a_hundred_concurrent_sales_of_the_last_ten_units(
     app: FastAPI, client: httpx.AsyncClient, auth_headers, make_product
 ) -> None:
     """Counter sales and reservations alike: exactly 10 of 100 succeed, the rest are refused with
-    insufficient_stock, and on hand never goes below zero."""
+    insufficient_stock, and on hand never goes below zero. With back-orders allowed, every order to
+    ship is placed: exactly 10 units reserved, 90 back-ordered, on hand untouched."""
     manager = await auth_headers("manager")
     for channel, product in (
         ("counter", await make_product(stock=10)),
@@ -192,4 +195,23 @@ async def test_a_hundred_concurrent_sales_of_the_last_ten_units(
         assert sum(1 for a in refused if a.status_code == 409) >= 1
         left = await _available(client, manager, product)
         assert left["available"] == 0, channel
+        assert left["backordered"] == 0, channel
         assert left["on_hand"] == (0 if channel == "counter" else 10)
+
+    product = await make_product(stock=10)
+    body = {"channel": "order", "allow_backorder": True, "items": [{"product_id": product, "quantity": 1}]}
+    answers = await asyncio.gather(*(client.post(ORDERS, json=body, headers=manager) for _ in range(100)))
+    assert [a.status_code for a in answers] == [201] * 100, sorted(a.text for a in answers if a.is_error)
+    placed = [a.json() for a in answers]
+    waiting = sorted(o["backordered_quantity"] for o in placed)
+    assert waiting == [0] * 10 + [1] * 90
+    assert await _available(client, manager, product) == {
+        "product_id": product,
+        "on_hand": 10,
+        "reserved": 10,
+        "available": 0,
+        "backordered": 90,
+    }
+    assert await _on_hand(app, product) == 10
+    first_ten = sorted(o["id"] for o in placed)[:10]  # reserved in the order they were placed
+    assert sorted(o["id"] for o in placed if o["backordered_quantity"] == 0) == first_ten

@@ -43,6 +43,7 @@ async def test_an_admin_changes_a_subset_and_it_persists(client: httpx.AsyncClie
             "over_receipt_tolerance_percent": "2.5",
             "refuse_expired_goods": True,
             "near_expiry_days": 14,
+            "allow_backorders": True,
         },
         headers=admin,
     )
@@ -54,6 +55,7 @@ async def test_an_admin_changes_a_subset_and_it_persists(client: httpx.AsyncClie
     assert float(body["over_receipt_tolerance_percent"]) == 2.5
     assert body["refuse_expired_goods"] is True
     assert body["near_expiry_days"] == 14
+    assert body["allow_backorders"] is True
     assert body["rate_limit"] == "100000/minute"  # untouched keys keep their values
     again = await client.put(SETTINGS, json={"refresh_token_days": 30}, headers=admin)
     assert again.status_code == 200
@@ -81,6 +83,8 @@ async def test_an_admin_changes_a_subset_and_it_persists(client: httpx.AsyncClie
         {"refuse_expired_goods": "maybe"},
         {"refuse_expired_goods": 1},
         {"refuse_expired_goods": None},
+        {"allow_backorders": "yes"},
+        {"allow_backorders": None},
         {"near_expiry_days": -1},
         {"near_expiry_days": 5000},
         {"company_name": ""},

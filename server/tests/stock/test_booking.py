@@ -14,7 +14,7 @@ MISSING = 999_999
 
 async def test_a_product_the_ledger_did_not_lock_is_not_booked(app, warehouse) -> None:
     async with app.state.fllc.db.transaction() as session:
-        ledger = StockLedger(session, actor_id=None)
+        ledger = StockLedger(session, app.state.fllc, actor_id=None)
         await ledger.lock([warehouse.widget, MISSING])  # no live product: nothing to lock
         assert ledger.is_locked(warehouse.widget)
         assert not ledger.is_locked(MISSING)

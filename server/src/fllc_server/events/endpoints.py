@@ -8,6 +8,9 @@ Connect with `Authorization: Bearer <access token>` in the upgrade request. Mess
 - `{"type": "job.progress" | "job.done", "seq": null, "data": {"id", "kind"?, "status", "progress",
    "requested_by", "error"?}, "entity_type": "job"}` for the jobs the signed-in user asked for
   (admins: every job);
+- `{"type": "order.allocated", "seq": null, "data": {"id", "number", "status", "product_id",
+   "allocated", "backordered_quantity", "pickable"}, "entity_type": "order"}` when back-ordered units
+  of an order were allocated (sales.backorders), for those who read orders or pick them;
 - `{"type": "ping", "seq": null, "data": null}` every `ping_seconds` when idle.
 Events are pokes, not the source of truth: on a gap in the seqs, or after a reconnect, pull
 `GET /api/v1/sync/changes?since=<cursor>`.
@@ -36,6 +39,7 @@ from fllc_server.auth.permissions import Permission
 from fllc_server.jobs.events import JOB_ENTITY, may_see_job
 from fllc_server.kit.errors import Unauthorized
 from fllc_server.kit.shutdown import GOING_AWAY
+from fllc_server.sales.backorders import ORDER_ENTITY, may_see_order
 from fllc_server.sync.repository import ChangeLogRepository
 
 if TYPE_CHECKING:
@@ -97,6 +101,8 @@ class EventStream:
         job events of the user's own jobs (admins: all), as GET /api/v1/jobs/{id}."""
         if message.get("entity_type") == JOB_ENTITY:
             return may_see_job(message, self.user)
+        if message.get("entity_type") == ORDER_ENTITY:
+            return may_see_order(message, self.user)
         return may_read(self.user.permissions, message.get("entity_type"))
 
     async def _forward(self, queue: asyncio.Queue[str]) -> None:

@@ -16,6 +16,7 @@ from fllc_server.jobs.scheduler import Scheduler
 from fllc_server.jobs.tasks import register as register_job_tasks
 from fllc_server.reports.schedules.tasks import register as register_report_schedules
 from fllc_server.reports.tasks import register as register_reports
+from fllc_server.sales.tasks import register as register_sales
 
 if TYPE_CHECKING:
     from fllc_server.config import Settings
@@ -33,6 +34,7 @@ def build_kinds(settings: Settings) -> JobKinds:
     register_integrations(kinds, settings)
     register_report_schedules(kinds, settings)
     register_edi(kinds)
+    register_sales(kinds)
     for name in settings.job_modules:
         importlib.import_module(name).register(kinds)
     kinds.every("jobs.prune", dt.timedelta(hours=1))

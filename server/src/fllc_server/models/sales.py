@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fllc_server.models.base import Base, BigId, IdMixin, utcnow
@@ -61,6 +61,8 @@ class Order(IdMixin, Base):
 
 class OrderItem(IdMixin, Base):
     __tablename__ = "order_items"
+    # the back-orders waiting for a product, found without reading its other lines (sales.backorders)
+    __table_args__ = (Index("ix_order_items_backordered", "product_id", "backordered_quantity"),)
 
     order_id: Mapped[int] = mapped_column(BigId, ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id"), index=True)
@@ -70,6 +72,8 @@ class OrderItem(IdMixin, Base):
     picked_quantity: Mapped[int] = mapped_column(default=0)
     short_quantity: Mapped[int] = mapped_column(default=0)
     short_reason: Mapped[str] = mapped_column(String(200), default="")
+    # units not reserved yet: waiting for stock, allocated oldest order first (sales.backorders)
+    backordered_quantity: Mapped[int] = mapped_column(default=0)
 
 
 class OrderStatusChange(IdMixin, Base):

@@ -91,7 +91,7 @@ class Receiving:
         for r in requested:  # the whole receipt is refused, before any line books
             refuse_expired(self.state, r.expiry, product=f"Line {r.line_id} of {order.number}")
         # The ledger's lock order for every product received, before the first line books one.
-        await StockLedger(self.session, actor_id=self.actor.id).lock(
+        await StockLedger(self.session, self.state, actor_id=self.actor.id).lock(
             {line.product_id for line in lines.values()}
         )
         movements = [await self._receive_line(order, lines[r.line_id], r, op_id) for r in requested]

@@ -260,11 +260,16 @@ async def product_availability(
     session: ReadSessionDep,
     product_id: Annotated[list[int], Query(min_length=1, max_length=200)],
 ) -> list[AvailabilityOut]:
-    """On hand, reserved by open orders, and available (on hand - reserved) per product."""
+    """On hand, reserved by open orders, available (on hand - reserved), and back-ordered (what
+    orders wait for) per product."""
     rows = await availability(session, [p for p in product_id if 0 < p < 2**63])
     return [
         AvailabilityOut(
-            product_id=r.product_id, on_hand=r.on_hand, reserved=r.reserved, available=r.available
+            product_id=r.product_id,
+            on_hand=r.on_hand,
+            reserved=r.reserved,
+            available=r.available,
+            backordered=r.backordered,
         )
         for r in rows
     ]

@@ -6,6 +6,9 @@
   reserved, never below zero — and take them out of stock when shipped; cancelling before that
   releases the reservation.
 - A return puts each line back to stock or writes it off as damaged (`OrderService.return_line`).
+- An order with back-ordered units (`sales.backorders`) cannot start picking until they are
+  allocated (409 `order_backordered`); cancelling it releases its reservation and drops its
+  back-orders, and the units it released go to the orders waiting for them.
 
 Every change is a row of the order's history (who, when, from, to) and an audit entry, in the
 caller's transaction. Stock moves only through the stock service.
@@ -21,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fllc_server.audit import service as audit
 from fllc_server.kit.errors import BadRequest, Conflict, NotFound
 from fllc_server.models import Order
+from fllc_server.sales.backorders import require_allocated, stock_freed
 from fllc_server.sales.repository import SalesRepository
 from fllc_server.sales.reservations import record_status
 from fllc_server.sales.service import OrderService, ReturnLine
@@ -66,12 +70,16 @@ class OrderLifecycle:
                 code="invalid_transition",
                 details=[{"status": order.status, "allowed": sorted(allowed)}],
             )
+        if to_status == "picking":
+            await require_allocated(self.session, order)
         if to_status == "packed":
             await self._check_picked(order)
         if to_status == "shipped":
             await self._take_reserved(order)
         elif to_status == "cancelled":
-            await self.repo.release(order.id)
+            released = await self.repo.release(order.id)
+            await self.repo.clear_backorders(order.id)
+            await stock_freed(self.session, self.state, released)
         await self._set(order, to_status, note)
         return order
 

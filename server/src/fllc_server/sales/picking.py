@@ -7,6 +7,8 @@ synced later (or sent at once as `POST /api/v1/orders/{id}/pick`): exactly once 
 - `order.pick` {order_id, item_id, quantity}: units of a line picked. The first pick of a placed or
   paid order starts its picking (a history row). A line is never picked past its quantity
   (409 `over_pick`).
+- An order waiting for back-ordered units is not on the pick list and cannot be picked (409
+  `order_backordered`) until they are allocated (`sales.backorders`).
 - With `short_reason`, the units are *short*: not on the shelf. Their reservation is released, so
   shipping takes out only what was picked.
 - `order.fulfil` {order_id, status: picking | packed | shipped}: the lifecycle's fulfilment steps
@@ -29,6 +31,7 @@ from fllc_server.auth.dependencies import CurrentUser
 from fllc_server.auth.permissions import Permission
 from fllc_server.kit.errors import Conflict, NotFound
 from fllc_server.models import Order, OrderItem
+from fllc_server.sales.backorders import require_allocated
 from fllc_server.sales.lifecycle import OrderLifecycle
 from fllc_server.sales.repository import SalesRepository
 from fllc_server.sales.schemas import FulfilIn, PickIn, PickLineOut, PickOrderOut
@@ -105,6 +108,7 @@ class Picking:
                 code="not_pickable",
                 details=[{"status": order.status, "channel": order.channel}],
             )
+        await require_allocated(self.session, order)
         return order
 
     async def pick_list(self) -> list[PickOrderOut]:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.kit.changes import record_change
@@ -162,17 +162,118 @@ class SalesRepository:
         )
         return rows.all()
 
-    async def release(self, order_id: int) -> None:
+    async def release(self, order_id: int) -> list[int]:
+        """The order holds nothing any more; the products it held units of."""
         held = StockReservation.order_id == order_id
         products = list(await self.session.scalars(select(StockReservation.product_id).where(held)))
         await self.session.execute(delete(StockReservation).where(held))
         await self.reservations_changed(products)
+        return sorted(set(products))
 
     async def reservations_changed(self, product_ids: Collection[int]) -> None:
         """Every write of reservations ends here: the products' availability changed, so each gets
         a change (sync pull, the search index) and the catalog's cached answers are dropped."""
         for product_id in sorted(set(product_ids)):
             await record_change(self.session, entity_type="product", entity_id=product_id)
+
+    # -- back-orders (sales.backorders) ------------------------------------------------------
+
+    async def backordered(self, product_ids: Sequence[int], *, current: bool = False) -> dict[int, int]:
+        """Units back-ordered per product. `current`: a locking read (as `reserved`)."""
+        if not product_ids:
+            return {}
+        query = (
+            select(OrderItem.product_id, func.sum(OrderItem.backordered_quantity))
+            .where(OrderItem.product_id.in_(product_ids), OrderItem.backordered_quantity > 0)
+            .group_by(OrderItem.product_id)
+        )
+        rows = await self.session.execute(query.with_for_update() if current else query)
+        return {row[0]: int(row[1] or 0) for row in rows.all()}
+
+    async def backordered_products(
+        self, product_ids: Collection[int] | None = None, *, limit: int
+    ) -> list[int]:
+        """Products (of `product_ids`, or any) that orders wait for, in id order."""
+        query = select(OrderItem.product_id).where(OrderItem.backordered_quantity > 0)
+        if product_ids is not None:
+            if not product_ids:
+                return []
+            query = query.where(OrderItem.product_id.in_(sorted(set(product_ids))))
+        rows = await self.session.scalars(query.distinct().order_by(OrderItem.product_id).limit(limit))
+        return [int(product_id) for product_id in rows.all()]
+
+    async def waiting_orders(self, product_ids: Collection[int], *, limit: int) -> list[int]:
+        """The oldest `limit` orders with lines back-ordered for `product_ids` (a plain read: the
+        allocation locks them and reads their lines again)."""
+        rows = await self.session.scalars(
+            select(OrderItem.order_id)
+            .where(OrderItem.product_id.in_(sorted(set(product_ids))), OrderItem.backordered_quantity > 0)
+            .distinct()
+            .order_by(OrderItem.order_id)
+            .limit(limit)
+        )
+        return [int(order_id) for order_id in rows.all()]
+
+    async def lock_orders(self, order_ids: Sequence[int]) -> list[Order]:
+        """The orders' rows, locked in id order."""
+        if not order_ids:
+            return []
+        rows = await self.session.scalars(
+            select(Order).where(Order.id.in_(order_ids)).order_by(Order.id).with_for_update()
+        )
+        return list(rows.all())
+
+    async def lock_waiting_items(self, product_id: int, order_ids: Sequence[int]) -> list[OrderItem]:
+        """The back-ordered lines of `product_id` in these orders, locked, oldest order first."""
+        if not order_ids:
+            return []
+        rows = await self.session.scalars(
+            select(OrderItem)
+            .where(
+                OrderItem.product_id == product_id,
+                OrderItem.order_id.in_(order_ids),
+                OrderItem.backordered_quantity > 0,
+            )
+            .order_by(OrderItem.order_id, OrderItem.id)
+            .with_for_update()
+        )
+        return list(rows.all())
+
+    async def add_to_reservation(self, item: OrderItem, quantity: int) -> None:
+        """Hold `quantity` more units for the line (a row of its own if it held none)."""
+        held = await self.session.scalar(
+            select(StockReservation).where(StockReservation.order_item_id == item.id).with_for_update()
+        )
+        if held is None:
+            self.session.add(
+                StockReservation(
+                    order_item_id=item.id,
+                    order_id=item.order_id,
+                    product_id=item.product_id,
+                    quantity=quantity,
+                )
+            )
+        else:
+            held.quantity += quantity
+        await self.session.flush()
+
+    async def clear_backorders(self, order_id: int) -> list[int]:
+        """The order waits for nothing any more (cancelled); the products it waited for."""
+        waiting = and_(OrderItem.order_id == order_id, OrderItem.backordered_quantity > 0)
+        products = list(await self.session.scalars(select(OrderItem.product_id).where(waiting)))
+        if products:
+            await self.session.execute(update(OrderItem).where(waiting).values(backordered_quantity=0))
+        return sorted(set(products))
+
+    async def backordered_by_order(self, order_ids: Sequence[int]) -> dict[int, int]:
+        if not order_ids:
+            return {}
+        rows = await self.session.execute(
+            select(OrderItem.order_id, func.sum(OrderItem.backordered_quantity))
+            .where(OrderItem.order_id.in_(order_ids))
+            .group_by(OrderItem.order_id)
+        )
+        return {row[0]: int(row[1] or 0) for row in rows.all()}
 
     async def history(self, order_id: int) -> Sequence[OrderStatusChange]:
         rows = await self.session.scalars(
@@ -212,9 +313,10 @@ class SalesRepository:
 
     async def pick_list(self, statuses: Sequence[str], *, limit: int) -> Sequence[Order]:
         """Orders (channel `order`) in `statuses`, oldest first."""
+        waiting = exists().where(OrderItem.order_id == Order.id, OrderItem.backordered_quantity > 0)
         rows = await self.session.scalars(
             select(Order)
-            .where(Order.channel == "order", Order.status.in_(statuses))
+            .where(Order.channel == "order", Order.status.in_(statuses), ~waiting)
             .order_by(Order.id)
             .limit(limit)
         )

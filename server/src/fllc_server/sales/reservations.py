@@ -17,6 +17,7 @@ class Availability:
     product_id: int
     on_hand: int
     reserved: int
+    backordered: int = 0
 
     @property
     def available(self) -> int:
@@ -27,7 +28,12 @@ async def availability(session: AsyncSession, product_ids: Sequence[int]) -> lis
     repo = SalesRepository(session)
     on_hand = await repo.on_hand(product_ids)
     reserved = await repo.reserved(product_ids)
-    return [Availability(pid, on_hand[pid], reserved.get(pid, 0)) for pid in product_ids if pid in on_hand]
+    waiting = await repo.backordered(product_ids)
+    return [
+        Availability(pid, on_hand[pid], reserved.get(pid, 0), waiting.get(pid, 0))
+        for pid in product_ids
+        if pid in on_hand
+    ]
 
 
 async def record_status(
@@ -40,23 +46,37 @@ async def record_status(
     )
 
 
-async def reserve(session: AsyncSession, order: Order, items: Sequence[OrderItem]) -> None:
-    """Hold each line's units for the order; 409 `insufficient_stock` when fewer are available.
-    Products are locked in id order (the same lock stock movements take), so concurrent orders of
-    the last units serialise and never over-reserve."""
+async def reserve(session: AsyncSession, order: Order, items: Sequence[OrderItem], *, backorder: bool) -> int:
+    """Hold each line's units for the order. Units that are free — on hand, less what is reserved
+    and what earlier orders' back-orders wait for (a new order never jumps the queue) — are
+    reserved; without `backorder`, a line that wants more is 409 `insufficient_stock` and nothing is
+    held; with it, the rest of the line is back-ordered (`sales.backorders` allocates it when stock
+    arrives). Products are locked in id order (the same lock stock movements take), so concurrent
+    orders of the last units serialise and never over-reserve. Returns the units back-ordered."""
     repo = SalesRepository(session)
     wanted: dict[int, int] = {}
     for item in items:
         wanted[item.product_id] = wanted.get(item.product_id, 0) + item.quantity
+    free: dict[int, int] = {}
     for product_id in sorted(wanted):
         on_hand = await repo.lock_on_hand(product_id) or 0
         reserved = (await repo.reserved([product_id], current=True)).get(product_id, 0)
-        if on_hand - reserved < wanted[product_id]:
-            raise insufficient_stock(product_id, 0, max(0, on_hand - reserved), wanted[product_id])
+        waiting = (await repo.backordered([product_id], current=True)).get(product_id, 0)
+        free[product_id] = max(0, on_hand - reserved - waiting)
+        if not backorder and free[product_id] < wanted[product_id]:
+            raise insufficient_stock(product_id, 0, free[product_id], wanted[product_id])
+    short = 0
     for item in items:
-        await repo.add(
-            StockReservation(
-                order_item_id=item.id, order_id=order.id, product_id=item.product_id, quantity=item.quantity
+        take = min(item.quantity, free[item.product_id])
+        free[item.product_id] -= take
+        item.backordered_quantity = item.quantity - take
+        short += item.backordered_quantity
+        if take:
+            await repo.add(
+                StockReservation(
+                    order_item_id=item.id, order_id=order.id, product_id=item.product_id, quantity=take
+                )
             )
-        )
+    await session.flush()
     await repo.reservations_changed(wanted)
+    return short

@@ -43,6 +43,13 @@ class OrderCreate(RequestSchema):
     customer_id: Id | None = None
     location_id: Id | None = None
     allow_negative_stock: bool = False
+    allow_backorder: bool | None = Field(
+        default=None,
+        description="An order to ship (channel `order`) asking for more than is available: true "
+        "reserves what is available and back-orders the rest (allocated oldest order first as stock "
+        "arrives); false refuses it with 409 insufficient_stock; null (the default) follows the "
+        "setting `allow_backorders`. Counter sales never back-order: true with channel counter is 400.",
+    )
     items: list[OrderItemCreate] = Field(min_length=1, max_length=500)
 
 
@@ -80,6 +87,9 @@ class OrderItemOut(ResponseSchema):
     picked_quantity: int = Field(default=0, description="Units picked (picking by scan)")
     short_quantity: int = Field(default=0, description="Units short at picking")
     short_reason: str = ""
+    backordered_quantity: int = Field(
+        default=0, description="Units waiting for stock (not reserved yet); 0 once allocated"
+    )
 
 
 class OrderOut(ResponseSchema):
@@ -96,6 +106,9 @@ class OrderOut(ResponseSchema):
     payment_status: str = Field(description="unpaid | paid | partially_refunded | refunded | disputed")
     amount_paid: Amount
     amount_refunded: Amount
+    backordered_quantity: int = Field(
+        default=0, description="Units of its lines waiting for stock; an order can be picked at 0"
+    )
 
 
 class ReviewOut(ResponseSchema):
@@ -144,6 +157,7 @@ class AvailabilityOut(ResponseSchema):
     on_hand: int
     reserved: int
     available: int
+    backordered: int = Field(default=0, description="Units orders wait for (allocated as stock arrives)")
 
 
 Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200)]

@@ -75,6 +75,7 @@ def render_order(order: Order, rows: Sequence[ItemRow]) -> OrderOut:
             picked_quantity=item.picked_quantity or 0,
             short_quantity=item.short_quantity or 0,
             short_reason=item.short_reason or "",
+            backordered_quantity=item.backordered_quantity or 0,
         )
         for item, sku, name in rows
         if item.order_id == order.id
@@ -93,6 +94,7 @@ def render_order(order: Order, rows: Sequence[ItemRow]) -> OrderOut:
         payment_status=order.payment_status,
         amount_paid=order.amount_paid,
         amount_refunded=order.amount_refunded,
+        backordered_quantity=sum(item.backordered_quantity for item in items),
     )
 
 
@@ -157,6 +159,7 @@ class OrderService:
         recorded = await self.find_recorded(data)
         if recorded is not None:
             return OrderRecorded(recorded, created=False)
+        backorder = self._may_backorder(data)
         await self._check_customer(data.customer_id)
         products = await self._products(data.items)
         stock = StockService(self.session, self.state, actor_id=actor_id, op_id=op_id)
@@ -168,7 +171,7 @@ class OrderService:
         items = [await self._add_item(order, line, products[line.product_id]) for line in data.items]
         order.total = sum((i.unit_price * i.quantity for i in items), Decimal("0")).quantize(CENT)
         if data.channel == "order":  # held for the order until it ships (sales.lifecycle)
-            await reserve(self.session, order, items)
+            await reserve(self.session, order, items, backorder=backorder)
         else:
             await self._take_out_of_stock(stock, location.id, order, items, data.allow_negative_stock)
         await record_status(self.session, order, None, actor_id=actor_id)
@@ -387,6 +390,21 @@ class OrderService:
         would have to upgrade — two sales of one product would deadlock."""
         for product_id in sorted(set(product_ids)):
             await self.sales.lock_on_hand(product_id)
+
+    def _may_backorder(self, data: OrderCreate) -> bool:
+        """Whether an order to ship may back-order what is not available: its own flag, else the
+        setting. A counter sale has handed its goods over: it never back-orders."""
+        if data.channel == "counter":
+            if data.allow_backorder:
+                raise BadRequest(
+                    "A counter sale hands its goods over at once: it cannot be back-ordered "
+                    "(send channel 'order', or allow_negative_stock for a sale that already happened)",
+                    code="backorder_counter_sale",
+                )
+            return False
+        if data.allow_backorder is not None:
+            return data.allow_backorder
+        return self.state.runtime.allow_backorders
 
     async def _check_customer(self, customer_id: int | None) -> None:
         if customer_id is not None and await self.sales.customer(customer_id) is None:

@@ -59,6 +59,10 @@ class _SettingsFields(RequestSchema):
     path that books received stock (stock.expiry); otherwise the scan screens warn."""
     near_expiry_days: int = Field(default=30, ge=0, le=3650)
     """Scan screens warn when goods expire within this many days."""
+    allow_backorders: StrictBool = False
+    """Orders to ship (channel `order`) may ask for more than is available: the available part is
+    reserved, the rest back-ordered and allocated, oldest order first, as stock arrives. An order's
+    own `allow_backorder` wins over this. Counter sales never back-order (sales.backorders)."""
     label_printers: list[LabelPrinter] = Field(default_factory=list, max_length=50)
     """The only printers labels are sent to (POST /api/v1/labels/print): neither the server nor the
     app relays anything to a host that is not here."""
@@ -95,6 +99,7 @@ NOT_NULLABLE = (
     "sync_batch_limit",
     "refuse_expired_goods",
     "near_expiry_days",
+    "allow_backorders",
     "mfa_required_roles",
     "label_printers",
 )
@@ -115,6 +120,7 @@ class SettingsUpdate(RequestSchema):
     mfa_required_roles: list[Role] | None = Field(default=None, max_length=4)
     refuse_expired_goods: StrictBool | None = None
     near_expiry_days: int | None = Field(default=None, ge=0, le=3650)
+    allow_backorders: StrictBool | None = None
     label_printers: list[LabelPrinter] | None = Field(default=None, max_length=50)
 
     @field_validator("rate_limit")

@@ -87,6 +87,7 @@ def apply_runtime(state: AppState, settings: SystemSettings) -> None:
     state.runtime.refresh_token_days = settings.refresh_token_days
     state.runtime.default_location_id = settings.default_location_id
     state.runtime.refuse_expired_goods = settings.refuse_expired_goods
+    state.runtime.allow_backorders = settings.allow_backorders
     state.runtime.mfa_required_roles = frozenset(role.value for role in settings.mfa_required_roles)
     state.tokens.access_seconds = settings.access_token_minutes * 60
 

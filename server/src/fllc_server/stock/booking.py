@@ -2,7 +2,7 @@
 and transfer, a synced run of stock ops, a sale, a receipt against a purchase order — books its
 movements through a `StockLedger` in its transaction:
 
-    ledger = StockLedger(session, actor_id=user.id)
+    ledger = StockLedger(session, state, actor_id=user.id)
     await ledger.lock(product_ids)          # 1. the products' rows (FOR UPDATE, id order), then
                                             #    their stock levels: the latest committed quantities
     booked = ledger.book([Movement(...)])   # 2. checked against the running quantities and booked
@@ -14,6 +14,10 @@ changed by atomic `x = x + delta` statements, an inventory_log row, an audit row
 row; and after commit (the unit of work) one `stock.changed` event per (product, location) with its
 newest seq, the quantities after its last movement and the sum of its deltas, and one catalog cache
 bump. So quantity_on_hand == sum(stock_levels.quantity) == sum(inventory_log.delta) always.
+
+Arrivals: a write that raised products' quantity on hand (intake, a receipt, an adjustment or count
+up, a return) hands them to the app's `stock_arrived` hook in the same transaction, which submits
+the allocation of the back-orders waiting for them (`sales.backorders`; the job leaves after commit).
 
 Locks. Every booking locks the product rows first, in id order, and only then their levels, so two
 bookings never wait on each other in a circle. `lock` comes before the caller writes anything that
@@ -32,7 +36,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +45,9 @@ from fllc_server.kit.errors import Conflict, NotFound
 from fllc_server.kit.uow import unit_of_work
 from fllc_server.models import utcnow
 from fllc_server.stock.repository import StockRepository
+
+if TYPE_CHECKING:
+    from fllc_server.state import AppState
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +152,9 @@ class Booked:
 
 
 class StockLedger:
-    def __init__(self, session: AsyncSession, *, actor_id: int | None) -> None:
+    def __init__(self, session: AsyncSession, state: AppState, *, actor_id: int | None) -> None:
         self.session = session
+        self.state = state
         self.actor_id = actor_id
         self.repo = StockRepository(session)
         self._on_hand: dict[int, int] = {}
@@ -217,6 +225,9 @@ class StockLedger:
         request = request_id()
         await self.repo.insert_audit_entries([booked._audit_row(request) for booked in moves])
         await self._record_changes(moves)
+        arrived = sorted(product_id for product_id, delta in product_deltas.items() if delta > 0)
+        if arrived and self.state.stock_arrived is not None:
+            await self.state.stock_arrived(self.session, arrived)
 
     async def _record_changes(self, moves: list[Booked]) -> None:
         """A change_log row per movement; one event per (product, location) after commit, with

@@ -55,7 +55,7 @@ class StockBatch:
         self.session = session
         self.state = state
         self.repo = StockRepository(session)
-        self.ledger = StockLedger(session, actor_id=actor_id)
+        self.ledger = StockLedger(session, state, actor_id=actor_id)
         self._product_ids: set[int] = set()
         self._by_sku: dict[str, int] = {}
         self._by_barcode: dict[str, int] = {}

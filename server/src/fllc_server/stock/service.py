@@ -90,7 +90,7 @@ class StockService:
         product_ids = [line.product_id for line in data.lines]
         await self._require_products(product_ids)
         if data.apply:
-            ledger = StockLedger(self.session, actor_id=self.actor_id)
+            ledger = StockLedger(self.session, self.state, actor_id=self.actor_id)
             await ledger.lock(product_ids)
             booked = {pid: ledger.level(pid, location.id) for pid in product_ids}
         else:
@@ -137,7 +137,7 @@ class StockService:
         note: str | None = None,
     ) -> StockChangeOut:
         """Book `delta` units of a product at a location through the ledger: a booking of one."""
-        ledger = StockLedger(self.session, actor_id=self.actor_id)
+        ledger = StockLedger(self.session, self.state, actor_id=self.actor_id)
         await ledger.lock([product_id])
         (booked,) = ledger.book(
             [

@@ -1,7 +1,11 @@
 """Orders (reports.generate): the sales orders filtered by status, customer and date; an order's
 detail — items, totals, payments, the customer's addresses, the status history — and the actions the
 role allows: the next step of its life (paid needs products.modify; picking, packed and shipped need
-stock.intake), cancel, and a return with what becomes of each line (products.modify)."""
+stock.intake), cancel, and a return with what becomes of each line (products.modify).
+
+Back-orders: the units of a line that wait for stock are shown in the list and on each line; an
+order waiting for any cannot start picking (the server refuses it too). An `order.allocated` event
+(the server allocated arriving stock to waiting orders) reloads what is shown."""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ from PySide6.QtWidgets import (
 from fllc_desktop.api import Page
 from fllc_desktop.api.errors import ApiError, OfflineError
 from fllc_desktop.domain.permissions import Grants, Permission
+from fllc_desktop.qt.event_stream import EventStream
 from fllc_desktop.qt.sales import OrderDetail, OrderQuery, SalesService
 from fllc_desktop.ui.dialogs.sales_dialogs import ReturnDialog
 from fllc_desktop.ui.screens.registry import ScreenContext, ScreenFactory
@@ -39,8 +44,9 @@ from fllc_desktop.ui.widgets.messages import confirm
 
 JsonObject = dict[str, Any]
 STATUSES = ("placed", "paid", "picking", "packed", "shipped", "cancelled", "returned")
-ORDER_COLUMNS = ("Number", "Placed", "Customer", "Status", "Payment", "Items", "Total")
-ITEM_COLUMNS = ("SKU", "Product", "Qty", "Picked", "Short", "Unit price", "Line total")
+ORDER_COLUMNS = ("Number", "Placed", "Customer", "Status", "Payment", "Items", "Back-ordered", "Total")
+ITEM_COLUMNS = ("SKU", "Product", "Qty", "Back-ordered", "Picked", "Short", "Unit price", "Line total")
+REFRESHING_EVENTS = frozenset({"order.allocated"})
 HISTORY_COLUMNS = ("When", "From", "To", "By", "Note")
 NO_DATE = QDate(2000, 1, 1)
 # the next step of an order's life, and who may take it
@@ -112,9 +118,15 @@ def address_text(customer: JsonObject | None) -> str:
 
 class OrdersScreen(QWidget):
     def __init__(
-        self, sales: SalesService, grants: Grants, user_id: int | None = None, parent: QWidget | None = None
+        self,
+        sales: SalesService,
+        grants: Grants,
+        user_id: int | None = None,
+        events: EventStream | None = None,
+        parent: QWidget | None = None,
     ) -> None:
-        """``user_id``: the signed-in user (the history says "you" for their changes)."""
+        """``user_id``: the signed-in user (the history says "you" for their changes); ``events``:
+        the live stream (back-orders allocated reload the list)."""
         super().__init__(parent)
         self.setObjectName("screen_orders")
         self._user_id = user_id
@@ -139,6 +151,12 @@ class OrdersScreen(QWidget):
         self._update_actions()
         self.reload()
         self._sales.customers("").then(self.on_customers, lambda _error: None, self)
+        if events is not None:
+            events.sig_event.connect(self.on_events_sig_event)
+
+    def on_events_sig_event(self, message: dict[str, Any]) -> None:
+        if message.get("type") in REFRESHING_EVENTS:
+            self.reload()
 
     # -- building ---------------------------------------------------------------------------------
     def _build_filters(self) -> None:
@@ -307,13 +325,14 @@ class OrdersScreen(QWidget):
                 words(o.get("status")),
                 words(o.get("payment_status")),
                 str(sum(int(i.get("quantity") or 0) for i in o.get("items") or [])),
+                _backordered_text(o),
                 str(o.get("total")),
             ]
             for o in self.orders
         ]
         selected = self.table.currentRow()
         self.table.blockSignals(True)
-        fill(self.table, rows, right_aligned=(5, 6))
+        fill(self.table, rows, right_aligned=(5, 6, 7))
         if 0 <= selected < len(rows):
             self.table.selectRow(selected)
         self.table.blockSignals(False)
@@ -358,7 +377,9 @@ class OrdersScreen(QWidget):
         kind = "counter sale" if order.get("channel") == "counter" else "order to ship"
         source = order.get("source")
         origin = "entered by hand" if source == "manual" else f"from {source}"
-        self.heading.setText(f"{order.get('number')} · {words(order.get('status'))} · {kind}, {origin}")
+        waiting = int(order.get("backordered_quantity") or 0)
+        wait = f" · waiting for {waiting} back-ordered units" if waiting else ""
+        self.heading.setText(f"{order.get('number')} · {words(order.get('status'))} · {kind}, {origin}{wait}")
         fill(
             self.items,
             [
@@ -366,6 +387,7 @@ class OrdersScreen(QWidget):
                     str(i.get("sku")),
                     str(i.get("name")),
                     str(i.get("quantity")),
+                    _backordered_text(i),
                     str(i.get("picked_quantity", 0)),
                     _short_text(i),
                     str(i.get("unit_price")),
@@ -373,7 +395,7 @@ class OrdersScreen(QWidget):
                 ]
                 for i in order.get("items") or []
             ],
-            right_aligned=(2, 3, 4, 5, 6),
+            right_aligned=(2, 3, 4, 5, 6, 7),
         )
         self.totals.setText(
             f"Total <b>{order.get('total')}</b><br>"
@@ -416,6 +438,13 @@ class OrdersScreen(QWidget):
         self.advance_button.setVisible(step is not None and self._grants.allows(step[2]))
         if step is not None:
             self.advance_button.setText(step[1])
+        waiting = (
+            step is not None and step[0] == "picking" and int(order.get("backordered_quantity") or 0) > 0
+        )
+        self.advance_button.setEnabled(not waiting)
+        self.advance_button.setToolTip(
+            "It waits for back-ordered units: picking starts once they are allocated" if waiting else ""
+        )
         counter = order.get("channel") == "counter"
         self.cancel_button.setVisible(modify and status in CANCELLABLE and not counter)
         returnable = "shipped" if not counter else status
@@ -488,6 +517,12 @@ class OrdersScreen(QWidget):
         self.reload()
 
 
+def _backordered_text(row: JsonObject) -> str:
+    """An order's or a line's units waiting for stock ("—" when none)."""
+    waiting = int(row.get("backordered_quantity") or 0)
+    return str(waiting) if waiting else "—"
+
+
 def _short_text(item: JsonObject) -> str:
     short = int(item.get("short_quantity") or 0)
     if not short:
@@ -496,8 +531,8 @@ def _short_text(item: JsonObject) -> str:
     return f"{short} ({reason})" if reason else str(short)
 
 
-def orders_screen_factory(sales: SalesService) -> ScreenFactory:
+def orders_screen_factory(sales: SalesService, events: EventStream | None = None) -> ScreenFactory:
     def build(context: ScreenContext) -> QWidget:
-        return OrdersScreen(sales, context.grants, context.user.id)
+        return OrdersScreen(sales, context.grants, context.user.id, events)
 
     return build

@@ -83,6 +83,10 @@ class SettingsScreen(QWidget):
         self.refuse_expired.setObjectName("field_refuse_expired_goods")
         self.near_expiry = _spin("field_near_expiry_days", 0, 3650, self)
         self.near_expiry.setSuffix(" days")
+        self.allow_backorders = QCheckBox(
+            "Orders to ship may back-order what is not in stock (allocated oldest order first)", self
+        )
+        self.allow_backorders.setObjectName("field_allow_backorders")
         self.label_printers = LabelPrintersEditor("field_label_printers", self)
         self.label_printers.setToolTip("The only printers labels are sent to (raw TCP, ZPL)")
         for key, label, widget in (
@@ -97,6 +101,7 @@ class SettingsScreen(QWidget):
             ("sync_batch_limit", "Sync &batch limit", self.batch),
             ("refuse_expired_goods", "&Expired goods", self.refuse_expired),
             ("near_expiry_days", "&Near-expiry warning", self.near_expiry),
+            ("allow_backorders", "Bac&k-orders", self.allow_backorders),
             ("label_printers", "Label &printers", self.label_printers),
         ):
             self.form.add_field(key, label, widget)
@@ -162,6 +167,7 @@ class SettingsScreen(QWidget):
         self.refuse_expired.setChecked(values.get("refuse_expired_goods") is True)
         near = values.get("near_expiry_days")
         self.near_expiry.setValue(int(near) if near is not None else 30)
+        self.allow_backorders.setChecked(values.get("allow_backorders") is True)
         self.label_printers.set_printers(list(values.get("label_printers") or []))
 
     def values(self) -> JsonObject:
@@ -177,6 +183,7 @@ class SettingsScreen(QWidget):
             "sync_batch_limit": self.batch.value(),
             "refuse_expired_goods": self.refuse_expired.isChecked(),
             "near_expiry_days": self.near_expiry.value(),
+            "allow_backorders": self.allow_backorders.isChecked(),
             "label_printers": self.label_printers.printers(),
         }
 
