@@ -6,13 +6,22 @@ nothing of what it waits for. So a watchdog thread looks at the test that is run
 has run for `HANG_REPORT_FRACTION` of the timeout it prints the stack of every asyncio task of
 every running event loop, and the threads' stacks, to the test's captured output and to
 var/test-hangs.log; the run's summary then names each test that was reported.
+
+pytest-timeout itself cannot stop a main thread that is stuck in C code or in a pending call (seen:
+greenlet's dead-thread cleanup spinning): a test still running `STUCK_GRACE` seconds past the timeout
+gets a last report — with native stacks when py-spy is installed — and the run ends with exit code
+3, so CI fails at once and says why instead of waiting for its own limit.
 """
 
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import gc
 import io
+import os
+import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -23,6 +32,8 @@ from pathlib import Path
 import pytest
 
 HANG_REPORT_FRACTION = 0.6
+STUCK_GRACE = 60.0
+STUCK_EXIT_CODE = 3
 LOG = Path(__file__).parent / "var" / "test-hangs.log"
 
 
@@ -52,9 +63,28 @@ def _threads() -> str:
     return out.getvalue()
 
 
+def _native_stacks() -> str:
+    beside = Path(sys.executable).with_name("py-spy")  # the venv's, when PATH does not name it
+    py_spy = str(beside) if beside.exists() else shutil.which("py-spy")
+    if py_spy is None:
+        return "(py-spy is not installed: no native stacks)\n"
+    try:
+        done = subprocess.run(  # noqa: S603 - py-spy from PATH, on our own pid
+            [py_spy, "dump", "--native", "--pid", str(os.getpid())],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"(py-spy failed: {exc})\n"
+    return done.stdout + done.stderr
+
+
 class _Watchdog:
-    def __init__(self, after: float) -> None:
+    def __init__(self, after: float, stuck_after: float) -> None:
         self.after = after
+        self.stuck_after = stuck_after
         self.reported: list[str] = []
         self._lock = threading.Lock()
         self._current: tuple[str, float] | None = None
@@ -75,10 +105,13 @@ class _Watchdog:
             time.sleep(1.0)
             with self._lock:
                 current = self._current
-            if current is None or current[0] == self._done_with:
+            if current is None:
                 continue
             nodeid, started = current
-            if time.monotonic() - started < self.after:
+            running_for = time.monotonic() - started
+            if running_for >= self.stuck_after:
+                self._end_the_run(nodeid)
+            if nodeid == self._done_with or running_for < self.after:
                 continue
             self._done_with = nodeid
             report = (
@@ -92,6 +125,20 @@ class _Watchdog:
                 log.write(report)
             self.reported.append(nodeid)
 
+    def _end_the_run(self, nodeid: str) -> None:
+        header = (
+            f"\n=== stuck: {nodeid} is still running {self.stuck_after:.0f} s after it started, past its "
+            "timeout: pytest-timeout could not stop it; ending the run ===\n"
+        )
+        LOG.parent.mkdir(exist_ok=True)
+        with LOG.open("a") as log:
+            log.write(header + _native_stacks())
+            log.flush()
+            faulthandler.dump_traceback(file=log, all_threads=True)
+        sys.stderr.write(header + f"(stacks in {LOG})\n")
+        sys.stderr.flush()
+        os._exit(STUCK_EXIT_CODE)
+
 
 _watchdogs: list[_Watchdog] = []  # one per run
 
@@ -99,7 +146,7 @@ _watchdogs: list[_Watchdog] = []  # one per run
 def pytest_configure(config: pytest.Config) -> None:
     timeout = float(config.getini("timeout") or 0)
     if timeout > 0:
-        _watchdogs.append(_Watchdog(timeout * HANG_REPORT_FRACTION))
+        _watchdogs.append(_Watchdog(timeout * HANG_REPORT_FRACTION, timeout + STUCK_GRACE))
 
 
 @pytest.hookimpl(hookwrapper=True)

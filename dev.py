@@ -95,7 +95,7 @@ def lock(_args: argparse.Namespace) -> int:
         capture_output=True,
         text=True,
     ).stdout
-    pins = sorted(line for line in frozen.splitlines() if line and not line.startswith("-e"))
+    pins = sorted((ln for ln in frozen.splitlines() if ln and not ln.startswith("-e")), key=str.lower)
     header = (
         "# Pins for every third-party package (pip constraints: a pin applies only where a package is\n"
         "# needed). Written by `python3 dev.py lock` on Python "
