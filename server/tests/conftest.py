@@ -113,6 +113,9 @@ async def settings(backend: Backend, tmp_path: Path) -> Settings:
         log_json=True,
         log_level="WARNING",
         backup_every_minutes=0,  # scheduled backups only where a test asks for them
+        # no scheduler (periodic jobs, retries, rescues) but where a test asks for one: otherwise
+        # every test's app would send and run the periodic jobs at its start, beside the test
+        jobs_scheduler=False,
     )
 
 

@@ -46,6 +46,7 @@ DOCUMENTED: dict[str, tuple[str, object]] = {
     "FLLC_JOBS_LEASE_SECONDS": ("30", 30.0),
     "FLLC_JOBS_TICK_SECONDS": ("5", 5.0),
     "FLLC_JOBS_IN_PROCESS": ("true", True),
+    "FLLC_JOBS_SCHEDULER": ("false", False),
     "FLLC_JOBS_RETENTION_DAYS": ("90", 90),
     "FLLC_BACKUP_EVERY_MINUTES": ("15", 15),
     "FLLC_SMTP_URL": (

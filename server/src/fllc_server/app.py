@@ -125,7 +125,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool | None = None)
         )
         index.start()  # built in the background: searches use the database until then
         jobs = JobsInProcess(state)  # embedded: runs the jobs; with Redis: the workers do
-        await jobs.start(consume=settings.runs_jobs_in_process)
+        await jobs.start(consume=settings.runs_jobs_in_process, schedule=settings.jobs_scheduler)
         state.drain.install()  # SIGTERM (under uvicorn): not ready, drain, WebSockets 1001, stop
         try:
             yield

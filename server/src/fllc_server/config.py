@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     jobs_lease_seconds: float = Field(default=30.0, gt=0)  # a silent worker's job runs again after this
     jobs_tick_seconds: float = Field(default=5.0, gt=0)  # the scheduler's pace (periodic jobs, retries)
     jobs_in_process: bool | None = None  # serve runs jobs itself; default: on the embedded default only
+    # serve and worker compete for the scheduler lease (periodic jobs, retries, rescues); false: this
+    # process never schedules (another one does, or a test that schedules nothing of its own)
+    jobs_scheduler: bool = True
     jobs_retention_days: int = Field(default=90, ge=1)  # finished jobs (and their report files) kept
     job_modules: CommaList = Field(default_factory=list)  # extra modules whose register(kinds) adds kinds
     backup_every_minutes: int = Field(default=15, ge=0)  # scheduled backups' pace; 0: none

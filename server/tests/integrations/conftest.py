@@ -30,7 +30,12 @@ PATIENCE = 30.0  # seconds the inbox may take to settle
 @pytest.fixture
 async def settings(settings: Settings) -> Settings:
     return settings.model_copy(
-        update={"jobs_in_process": True, "jobs_tick_seconds": 0.5, "pos_reconcile_minutes": 0}
+        update={
+            "jobs_in_process": True,
+            "jobs_scheduler": True,
+            "jobs_tick_seconds": 0.5,
+            "pos_reconcile_minutes": 0,
+        }
     )  # reconciliation only where a test asks for it
 
 

@@ -19,6 +19,7 @@ async def settings(settings: Settings) -> Settings:
         update={
             "job_modules": ["job_kinds"],
             "jobs_in_process": True,
+            "jobs_scheduler": True,
             "jobs_tick_seconds": 0.2,
             "jobs_lease_seconds": 2.0,
         }

@@ -25,7 +25,9 @@ from .conftest import Golden
 
 @pytest.fixture
 async def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"jobs_in_process": True, "jobs_tick_seconds": 0.2})
+    return settings.model_copy(
+        update={"jobs_in_process": True, "jobs_scheduler": True, "jobs_tick_seconds": 0.2}
+    )
 
 
 async def _until_done(client: httpx.AsyncClient, report_id: int, headers: dict[str, str]) -> dict[str, Any]:

@@ -69,6 +69,7 @@ async def settings(settings: Settings) -> Settings:
     return settings.model_copy(
         update={
             "jobs_in_process": True,
+            "jobs_scheduler": True,
             "jobs_tick_seconds": 0.2,
             "jobs_lease_seconds": 1.0,  # a retry is sent again once its last sending is 2 leases old
             "smtp_url": f"smtp://127.0.0.1:{SMTP_PORT}?from=reports@shop.example",

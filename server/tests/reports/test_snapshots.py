@@ -20,7 +20,9 @@ from .conftest import Golden, at
 
 @pytest.fixture
 async def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"jobs_in_process": True, "jobs_tick_seconds": 0.2})
+    return settings.model_copy(
+        update={"jobs_in_process": True, "jobs_scheduler": True, "jobs_tick_seconds": 0.2}
+    )
 
 
 DAYS = ["2025-12-31", "2026-01-10", "2026-03-31", "2026-04-15", "2026-06-14", "2026-06-15", "2026-06-29"]

@@ -52,11 +52,12 @@ class JobsInProcess:
         self.scheduler = Scheduler(state, lease)
         state.job_queue.register(self.runner.run)
 
-    async def start(self, *, consume: bool, concurrency: int = 1) -> None:
+    async def start(self, *, consume: bool, schedule: bool = True, concurrency: int = 1) -> None:
         await self.state.job_queue.start()
         if consume:
             self.state.job_queue.consume(concurrency)
-        self.scheduler.start()
+        if schedule:
+            self.scheduler.start()
 
     async def stop(self) -> None:
         await self.scheduler.stop()

@@ -74,7 +74,8 @@ async def _work(settings: Settings, *, consume: bool) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    await jobs.start(consume=consume)
+    # a worker schedules unless told not to; `fllc-server scheduler` exists to schedule
+    await jobs.start(consume=consume, schedule=settings.jobs_scheduler or not consume)
     role, owner = ("worker", jobs.runner.owner) if consume else ("scheduler", jobs.scheduler.owner)
     print(f"{role} {owner} ready", flush=True)
     try:

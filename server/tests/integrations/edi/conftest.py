@@ -199,7 +199,9 @@ def make_interchange() -> Callable[..., x12.Interchange]:
 async def settings(settings: Settings) -> Settings:
     """The EDI jobs (send, poll) run in this process on both backends; no periodic poll (the
     tests poll when they mean to)."""
-    return settings.model_copy(update={"jobs_in_process": True, "jobs_tick_seconds": 0.2})
+    return settings.model_copy(
+        update={"jobs_in_process": True, "jobs_scheduler": True, "jobs_tick_seconds": 0.2}
+    )
 
 
 @pytest.fixture
