@@ -6,13 +6,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
+from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from fllc_server.app import create_app
+from fllc_server.config import Settings
 from fllc_server.jobs.service import JobService
 from fllc_server.kit.uow import unit_of_work
 from fllc_server.models import Job
+from fllc_server.observability.logging import configure_logging
 from sqlalchemy import func, select
 
 
@@ -206,3 +213,33 @@ async def test_pruning_keeps_a_day_of_periodic_successes_and_failures_for_the_wh
     async with state.db.sessions() as session:
         left = set((await session.scalars(select(Job.id).where(Job.kind == "test.tick"))).all())
     assert left == {ids["recent periodic success"], ids["old periodic failure"], ids["old one-off success"]}
+
+
+@pytest.fixture
+async def logging_info(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The app at the log level `dev.py start` and production run at (INFO)."""
+    application = create_app(settings.model_copy(update={"log_level": "INFO"}), migrate=False)
+    try:
+        async with LifespanManager(application):
+            yield application
+    finally:
+        configure_logging(settings.log_level, settings.log_json)
+
+
+async def test_a_periodic_jobs_success_is_not_logged_at_info_a_one_off_job_is(logging_info, capsys) -> None:
+    """The minute-by-minute runs (EDI polls, report schedules) would fill a user's console: their
+    successes are DEBUG; every other attempt (a one-off job, a failure) stays INFO."""
+    state = logging_info.state.fllc
+    job_id = await _submit(logging_info, "test.count", {"steps": 1})
+    for _ in range(300):
+        async with state.db.sessions() as session:
+            rows = (await session.scalars(select(Job))).all()
+        done = {(row.kind, row.dedupe_key is not None) for row in rows if row.status == "succeeded"}
+        if {("test.count", False), ("jobs.prune", True)} <= done:
+            break
+        await asyncio.sleep(0.05)
+    assert {("test.count", False), ("jobs.prune", True)} <= done
+    lines = [json.loads(x) for x in capsys.readouterr().err.splitlines() if x.startswith("{")]
+    attempts = [x for x in lines if x.get("event") == "job attempt finished"]
+    assert [(x["job_id"], x["level"]) for x in attempts if x["kind"] == "test.count"] == [(job_id, "info")]
+    assert [x for x in attempts if x["kind"] == "jobs.prune"] == []

@@ -101,7 +101,9 @@ class JobRunner:
                 await beat
         job_outcome(span, outcome["status"], outcome.get("error"))
         await self._finish(job, outcome)
-        attempts_log.info(
+        # a periodic job's success (an EDI poll, the report schedules: every minute) is routine: DEBUG
+        routine = job.dedupe_key is not None and outcome["status"] == SUCCEEDED
+        (attempts_log.debug if routine else attempts_log.info)(
             "job attempt finished",
             job_id=job.id,
             kind=job.kind,
