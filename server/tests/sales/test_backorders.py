@@ -25,7 +25,9 @@ ORDERS = "/api/v1/orders"
 
 @pytest.fixture
 async def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"jobs_in_process": True, "jobs_tick_seconds": 0.2})
+    return settings.model_copy(
+        update={"jobs_in_process": True, "jobs_scheduler": True, "jobs_tick_seconds": 0.2}
+    )
 
 
 @pytest.fixture
