@@ -315,3 +315,86 @@ async def test_the_allocation_run_twice_or_at_once_allocates_each_unit_once(
             )
             == 10
         )
+
+
+async def test_the_sweep_allocates_units_a_short_pick_released(
+    app: FastAPI, client: httpx.AsyncClient, auth_headers, manager, make_product
+) -> None:
+    """A short pick releases its reservation without an arrival: the periodic sweep (the job without
+    product ids) gives the units to the order waiting for them."""
+    await _allow_backorders(client, auth_headers, True)
+    staff = await auth_headers("staff")
+    mug = await make_product(stock=3)
+    first = (await _order(client, manager, mug, 3)).json()
+    second = (await _order(client, manager, mug, 2)).json()
+    assert second["backordered_quantity"] == 2
+    short = await client.post(
+        f"{ORDERS}/{first['id']}/pick",
+        json={"item_id": first["items"][0]["id"], "quantity": 2, "short_reason": "not on the shelf"},
+        headers=staff,
+    )
+    assert short.status_code == 200, short.text
+    assert (await _availability(client, manager, mug))["available"] == 2
+    swept = await BackorderAllocation(app.state.fllc).run(None)
+    assert swept == {"allocated": 2, "orders_ready": [second["id"]]}
+    assert (await _get(client, manager, second["id"]))["backordered_quantity"] == 0
+    assert await BackorderAllocation(app.state.fllc).run(None) == {"allocated": 0, "orders_ready": []}
+
+
+async def test_arrivals_cancels_new_orders_and_allocations_at_once_keep_the_books_whole(
+    app: FastAPI, client: httpx.AsyncClient, auth_headers, manager, make_product, shop
+) -> None:
+    """Everything that touches a product's back-orders at once — arrivals, cancels, new orders that
+    back-order, allocation runs — answers every request (no deadlock, no lock timeout) and leaves
+    each open line reserved + back-ordered == its quantity, reserved <= on hand, nothing held for a
+    cancelled order, and oldest orders served first: none served past the first that waits."""
+    await _allow_backorders(client, auth_headers, True)
+    state = app.state.fllc
+    mug = await make_product(stock=0)
+    waiting = [(await _order(client, manager, mug, 2)).json() for _ in range(12)]
+
+    async def arrive() -> None:
+        async with state.db.transaction(read_committed=True) as session:
+            await StockService(session, state, actor_id=None).move(mug, shop, 3, "intake")
+
+    async def cancel(order: dict[str, Any]) -> httpx.Response:
+        return await client.post(
+            f"{ORDERS}/{order['id']}/status", json={"status": "cancelled"}, headers=manager
+        )
+
+    results = await asyncio.gather(
+        *(arrive() for _ in range(5)),
+        *(cancel(o) for o in waiting[::4]),
+        *(_order(client, manager, mug, 1) for _ in range(6)),
+        *(BackorderAllocation(state).run([mug]) for _ in range(3)),
+    )
+    answers = [r for r in results if isinstance(r, httpx.Response)]
+    assert all(a.status_code in (200, 201) for a in answers), [a.text for a in answers if a.is_error]
+    await _until(lambda: _jobs_settled(app), "the allocation jobs finished")
+    await BackorderAllocation(state).run([mug])
+
+    async with state.db.sessions() as session:
+        rows = (
+            await session.execute(
+                select(OrderItem.order_id, OrderItem.quantity, OrderItem.backordered_quantity)
+                .where(OrderItem.product_id == mug)
+                .order_by(OrderItem.order_id)
+            )
+        ).all()
+    held = await _reserved_by_item(app, mug)
+    cancelled = {o["id"] for o in waiting[::4]}
+    lines: list[tuple[int, int, int]] = []
+    for order_id, quantity, backordered in rows:
+        order = await _get(client, manager, int(order_id))
+        reserved = held.get(order["items"][0]["id"], 0)
+        if order_id in cancelled:
+            assert (reserved, backordered) == (0, 0)
+            continue
+        assert reserved + backordered == quantity, order
+        lines.append((int(order_id), reserved, int(backordered)))
+    assert sum(held.values()) == 15  # 5 arrivals of 3: every unit is reserved, none twice
+    assert (await _availability(client, manager, mug))["on_hand"] == 15
+    first_short = next(i for i, (_o, _r, backordered) in enumerate(lines) if backordered)
+    assert all(backordered == 0 for _o, _r, backordered in lines[:first_short])  # oldest first:
+    assert all(reserved == 0 for _o, reserved, _b in lines[first_short + 1 :])  # none served past it
+    assert await _min_level(app, mug) >= 0
