@@ -137,9 +137,11 @@ class SetCursor:
 
     FIRST_POSITION = 2
 
-    def __init__(self, rows: Sequence[Fields], tolerated: Collection[str]) -> None:
+    def __init__(self, rows: Sequence[Fields], tolerated: Collection[str], *, mixed: bool = True) -> None:
         self.rows = rows
         self.tolerated = tolerated
+        # False when no row is a tolerated segment: readers straight off the rows skip no segments.
+        self.mixed = mixed
         self.index = 0
         self.notes: list[SegmentError] = []
 

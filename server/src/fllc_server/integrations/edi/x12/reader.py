@@ -8,7 +8,9 @@ first error found; `acknowledge` turns the outcomes into 997s.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+import gc
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from fllc_server.integrations.edi.x12.elements import SegmentView, SetCursor
@@ -129,14 +131,40 @@ def _read_header(values: tuple[str, ...]) -> InterchangeHeader:
     )
 
 
-# The envelope segments; inside a set every other segment belongs to the set.
-ENVELOPE = frozenset(("ST", "SE", "GS", "GE", "IEA"))
+# The envelope segments; inside a set every other segment belongs to the set. SE first: it is the
+# one a set normally ends with, so the others are looked for only before it (`_next_envelope`).
+ENVELOPE_ORDER = ("SE", "ST", "GS", "GE", "IEA")
+ENVELOPE = frozenset(ENVELOPE_ORDER)
+
+
+def _next_envelope(tags: list[str], start: int, stop: int, known: frozenset[str] | None = None) -> int:
+    """The index of the first envelope segment in tags[start:stop], or `stop` if there is none.
+
+    Scans run in C, not as a Python loop over the segments: with `known` (the ids the open set
+    may hold, none of them an envelope id) the next SE ends the set when every id before it is
+    known; otherwise each envelope id is looked for, only before the nearest one found so far."""
+    if known is not None:
+        try:
+            end = tags.index("SE", start, stop)
+        except ValueError:
+            pass
+        else:
+            if known.issuperset(tags[start:end]):
+                return end
+    found = stop
+    for tag in ENVELOPE_ORDER:
+        try:
+            found = tags.index(tag, start, found)
+        except ValueError:
+            continue
+    return found
 
 
 class _Reader:
     def __init__(self, header: InterchangeHeader, delimiters: Delimiters, rows: list[Fields]) -> None:
         self.outcome = InterchangeOutcome(header, delimiters)
         self.rows = rows
+        self.tags = [row[0] for row in rows]  # the segment ids, for scans in C
         self.group: GroupOutcome | None = None
         self.set_numbers: set[str] = set()  # the ST02s of the open group
         self.set_start: int | None = None  # the index of the open set's ST
@@ -151,8 +179,8 @@ class _Reader:
         while index < last:
             if self.set_start is not None:
                 # Inside a set: run to the next envelope segment.
-                while index < last and rows[index][0] not in ENVELOPE:
-                    index += 1
+                codec = SETS.get(_field(rows[self.set_start], 1))
+                index = _next_envelope(self.tags, index, last, None if codec is None else _known(codec))
                 if index == last:
                     return
                 if rows[index][0] == "SE":
@@ -276,7 +304,14 @@ class _Reader:
         assert self.group is not None
         self.set_start = None
         rows = self.rows
-        outcome = read_set(rows[start], rows[start + 1 : end], se, self.group, self.set_numbers)
+        outcome = read_set(
+            rows[start],
+            rows[start + 1 : end],
+            se,
+            self.group,
+            self.set_numbers,
+            tags=self.tags[start + 1 : end],
+        )
         self.group.sets.append(outcome)
         self.set_numbers.add(outcome.control_number)
 
@@ -298,6 +333,10 @@ class _Reader:
                 position=iea.position,
                 element=2,
             )
+
+
+def _field(row: Fields, n: int) -> str:
+    return row[n] if n < len(row) else ""
 
 
 def _element(segment: Segment, n: int) -> str:
@@ -358,15 +397,15 @@ def _known(codec: SetCodec) -> frozenset[str]:
         known = _KNOWN[codec.set_id] = frozenset(
             tag for tag in (*codec.mapped, *codec.tolerated) if is_segment_id(tag)
         )
+        assert known.isdisjoint(ENVELOPE), "a set's own segments are never envelope segments"
     return known
 
 
 _KNOWN: dict[str, frozenset[str]] = {}
 
 
-def _check_segment_ids(body: list[Fields], codec: SetCodec) -> None:
-    known = _known(codec)
-    if known.issuperset([row[0] for row in body]):
+def _check_segment_ids(body: list[Fields], tags: list[str], codec: SetCodec) -> None:
+    if _known(codec).issuperset(tags):
         return
     for index, row in enumerate(body):
         tag = row[0]
@@ -387,12 +426,20 @@ def _check_segment_ids(body: list[Fields], codec: SetCodec) -> None:
 
 
 def read_set(
-    st: Fields, body: list[Fields], se: Fields | None, group: GroupOutcome, seen: Collection[str]
+    st: Fields,
+    body: list[Fields],
+    se: Fields | None,
+    group: GroupOutcome,
+    seen: Collection[str],
+    *,
+    tags: list[str] | None = None,
 ) -> SetOutcome:
     """One set: its ST, the segments between ST and SE, its SE (None if missing).
 
-    `seen` holds the ST02s read before in the group.
+    `seen` holds the ST02s read before in the group; `tags` the body's segment ids if known.
     """
+    if tags is None:
+        tags = [row[0] for row in body]
     view = SegmentView(st, 1)
     outcome = SetOutcome(set_id=view.raw(1), control_number=view.raw(2))
     outcome.errors.extend(_set_envelope_errors(st, len(body) + 1, se, group, seen))
@@ -400,8 +447,8 @@ def read_set(
     if codec is None:
         return outcome
     try:
-        _check_segment_ids(body, codec)
-        cursor = SetCursor(body, codec.tolerated)
+        _check_segment_ids(body, tags, codec)
+        cursor = SetCursor(body, codec.tolerated, mixed=not codec.tolerated.isdisjoint(tags))
         outcome.document = codec.read(cursor)
         outcome.notes = cursor.notes
     except SegmentError as exc:
@@ -414,14 +461,29 @@ def read_set(
     return outcome
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while an interchange is read: reading makes hundreds of
+    thousands of containers and no cycles, and each full collection would walk them all again
+    (a fifth of a large 856's reading time). It is put back as it was, whatever happens."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read_interchange(data: bytes) -> InterchangeOutcome:
-    text = data.decode(ENCODING).lstrip("\ufeff\xef\xbb\xbf\r\n\t ")
-    delimiters, values = split_isa(text)
-    header = _read_header(values)
-    rows = split_segments(text, delimiters)
-    reader = _Reader(header, delimiters, rows)
-    reader.read()
-    check_tail(rows, delimiters)
-    if not reader.ended:
-        raise InterchangeError("IEA missing: the interchange is cut", segment="IEA")
-    return reader.outcome
+    with _collector_paused():
+        text = data.decode(ENCODING).lstrip("\ufeff\xef\xbb\xbf\r\n\t ")
+        delimiters, values = split_isa(text)
+        header = _read_header(values)
+        rows = split_segments(text, delimiters)
+        reader = _Reader(header, delimiters, rows)
+        reader.read()
+        check_tail(rows, delimiters)
+        if not reader.ended:
+            raise InterchangeError("IEA missing: the interchange is cut", segment="IEA")
+        return reader.outcome

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,8 +26,8 @@ class SetCodec:
     model: type[Any]
     read: Callable[[SetCursor], Document]
     write: Callable[[Any], list[Row]]
-    tolerated: Collection[str]
-    mapped: Collection[str]
+    tolerated: frozenset[str]
+    mapped: frozenset[str]
 
 
 SETS: dict[str, SetCodec] = {

@@ -9,7 +9,6 @@ application identifier in front) and HL*n*p*I an item in it (LIN, SN1). HL ids a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
@@ -245,9 +244,13 @@ def _read_item(cursor: SetCursor) -> PackItem:
     )
 
 
-def _read_pack(cursor: SetCursor, levels: _Hierarchy, quantities: dict[str, Decimal]) -> Pack:
-    pack = _read_pack_directly(cursor, levels, quantities)
-    return pack if pack is not None else _read_pack_checked(cursor, levels)
+def _read_packs(cursor: SetCursor, levels: _Hierarchy, cache: _Cache) -> list[Pack]:
+    """The order's packs: as many as can be read straight off the rows, each other one checked."""
+    packs: list[Pack] = []
+    while _next_level(cursor) == "P":
+        if not _read_packs_directly(cursor, levels, cache, packs):
+            packs.append(_read_pack_checked(cursor, levels))
+    return packs
 
 
 def _read_pack_checked(cursor: SetCursor, levels: _Hierarchy) -> Pack:
@@ -261,33 +264,89 @@ def _read_pack_checked(cursor: SetCursor, levels: _Hierarchy) -> Pack:
     return Pack(sscc=code, items=tuple(items))
 
 
-def _read_pack_directly(cursor: SetCursor, levels: _Hierarchy, quantities: dict[str, Decimal]) -> Pack | None:
-    """The pack at the cursor (its HL), read straight off the rows; None if anything is unusual.
+class _Cache:
+    """What was read already, by the text it was read from: an item by its LIN and SN1 rows (an
+    856 repeats the same contents carton after carton), an SN102 quantity by its text."""
+
+    __slots__ = ("items", "quantities")
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[Fields, Fields], PackItem] = {}
+        self.quantities: dict[str, Decimal] = {}
+
+
+def _read_packs_directly(cursor: SetCursor, levels: _Hierarchy, cache: _Cache, packs: list[Pack]) -> bool:
+    """Packs from the cursor (at an HL) on, read straight off the rows in one pass, appended to
+    `packs`; False when it stopped at a pack it cannot read so (cursor and levels at that pack).
 
     Cartons are most of an 856, so the common case is read here without a view per segment: it
-    accepts only what `_read_pack_checked` accepts and returns the same pack. On anything else
-    (a fault, but also a valid rarity such as HL01 "007") it returns None having changed
-    nothing, and the pack is read again by `_read_pack_checked`, which names the fault.
-    `quantities` caches SN102 texts already read as numbers.
+    accepts only what `_read_pack_checked` accepts and makes the same packs. On anything else
+    (a fault, but also a valid rarity such as HL01 "007") it stops before that pack having
+    changed nothing of it, and the pack is read by `_read_pack_checked`, which names the fault.
+    Each pack is committed (cursor, levels) once read, so a stop never undoes the ones before.
     """
+    rows = cursor.rows
+    end, index, count = len(rows), cursor.index, levels.count
+    order_id = str(levels.open["O"])
+    while index < end:
+        hl = rows[index]
+        if hl[0] != "HL" or len(hl) < 4 or hl[3] != "P":
+            return True  # the next level: this order's packs are done
+        pack = count + 1
+        if hl[1] != str(pack) or hl[2] != order_id:
+            return False
+        at = _skip_tolerated(cursor, index + 1)
+        code = _sscc_directly(rows[at]) if at < end else None
+        read = None if code is None else _read_items_directly(cursor, at + 1, pack, cache)
+        if code is None or read is None:
+            return False
+        items, at, count = read
+        packs.append(Pack(code, tuple(items)))
+        levels.open["P"] = pack
+        if items:
+            levels.open["I"] = count
+        levels.count = count
+        cursor.index = index = at
+    return True
+
+
+def _skip_tolerated(cursor: SetCursor, index: int) -> int:
     rows, tolerated = cursor.rows, cursor.tolerated
-    index, pack = cursor.index, levels.count + 1
-    hl = rows[index]
-    if len(hl) < 4 or hl[1] != str(pack) or hl[2] != str(levels.open["O"]) or hl[3] != "P":
-        return None
-    index += 1
-    while index < len(rows) and rows[index][0] in tolerated:
-        index += 1
-    code = _sscc_directly(rows[index]) if index < len(rows) else None
-    read = None if code is None else _read_items_directly(rows, index + 1, tolerated, pack, quantities)
-    if code is None or read is None:
-        return None
-    items, cursor.index, last = read
-    levels.open["P"] = pack
-    if items:
-        levels.open["I"] = last
-    levels.count = last
-    return Pack(sscc=code, items=tuple(items))
+    if cursor.mixed:
+        while index < len(rows) and rows[index][0] in tolerated:
+            index += 1
+    return index
+
+
+def _read_items_directly(
+    cursor: SetCursor, at: int, pack: int, cache: _Cache
+) -> tuple[list[PackItem], int, int] | None:
+    """The item levels of pack `pack` from row `at` on: (the items, the row after them, the last
+    HL id), or None if one is not as `_read_item` wants it. An item whose LIN and SN1 were read
+    before is taken from the cache (the same text reads as the same item)."""
+    rows, mixed, seen = cursor.rows, cursor.mixed, cache.items
+    end, pack_id, last = len(rows), str(pack), pack
+    items: list[PackItem] = []
+    while True:
+        if mixed:
+            at = _skip_tolerated(cursor, at)
+        hl = rows[at] if at < end else ("",)
+        if hl[0] != "HL" or len(hl) < 4 or hl[3] != "I":
+            return items, at, last  # the next pack, order or the end of the hierarchy
+        last += 1
+        lin = _skip_tolerated(cursor, at + 1) if mixed else at + 1
+        sn1 = _skip_tolerated(cursor, lin + 1) if mixed else lin + 1
+        if sn1 >= end or hl[1] != str(last) or hl[2] != pack_id:
+            return None
+        key = (rows[lin], rows[sn1])
+        item = seen.get(key)
+        if item is None:
+            item = _item_directly(key[0], key[1], cache.quantities)
+            if item is None:
+                return None
+            seen[key] = item
+        items.append(item)
+        at = sn1 + 1
 
 
 def _sscc_directly(man: Fields) -> str | None:
@@ -299,39 +358,11 @@ def _sscc_directly(man: Fields) -> str | None:
     return code if sscc_codes.is_valid(code) else None
 
 
-def _read_items_directly(
-    rows: Sequence[Fields], index: int, tolerated: Collection[str], pack: int, quantities: dict[str, Decimal]
-) -> tuple[list[PackItem], int, int] | None:
-    """The item levels from `index` on: (the items, the index after them, the last HL id)."""
-    end, pack_id, count = len(rows), str(pack), pack
-    items: list[PackItem] = []
-    while True:
-        while index < end and rows[index][0] in tolerated:
-            index += 1
-        hl = rows[index] if index < end else ("",)
-        if hl[0] != "HL" or len(hl) < 4 or hl[3] != "I":
-            return items, index, count  # the next level, or the end of the hierarchy
-        count += 1
-        lin = index + 1
-        while lin < end and rows[lin][0] in tolerated:
-            lin += 1
-        sn1 = lin + 1
-        while sn1 < end and rows[sn1][0] in tolerated:
-            sn1 += 1
-        if hl[1] != str(count) or hl[2] != pack_id or sn1 >= end or rows[lin][0] != "LIN":
-            return None
-        item = _item_directly(rows[lin], rows[sn1], quantities)
-        if item is None:
-            return None
-        items.append(item)
-        index = sn1 + 1
-
-
 def _item_directly(lin: Fields, sn1: Fields, quantities: dict[str, Decimal]) -> PackItem | None:
     """An item from its LIN and SN1 as `_read_item` reads them when nothing is wrong; else None."""
     size = len(lin)
     line_id = lin[1] if size > 1 else ""
-    if sn1[0] != "SN1" or len(sn1) < 4 or len(sn1[3]) != 2 or len(line_id) > 20:
+    if lin[0] != "LIN" or sn1[0] != "SN1" or len(sn1) < 4 or len(sn1[3]) != 2 or len(line_id) > 20:
         return None
     quantity = quantities.get(sn1[2])
     if quantity is None:
@@ -352,16 +383,13 @@ def _item_directly(lin: Fields, sn1: Fields, quantities: dict[str, Decimal]) -> 
     return PackItem(quantity, sn1[3], line_id or None, ids[VENDOR_PART], ids[BUYER_PART], ids[UPC])
 
 
-def _read_order(cursor: SetCursor, levels: _Hierarchy, quantities: dict[str, Decimal]) -> ShipmentOrder:
+def _read_order(cursor: SetCursor, levels: _Hierarchy, cache: _Cache) -> ShipmentOrder:
     levels.enter(cursor.take("HL"), "O")
     po_number = cursor.take("PRF").required(1, max_length=22)
     cursor.repeated("REF")  # order-level references (REF*IA, REF*DP, ...) are not mapped
     cursor.repeated("DTM")
     read_parties(cursor)  # nor are order-level parties (N1*BY, N1*Z7)
-    packs = []
-    while _next_level(cursor) == "P":
-        packs.append(_read_pack(cursor, levels, quantities))
-    return ShipmentOrder(po_number=po_number, packs=tuple(packs))
+    return ShipmentOrder(po_number=po_number, packs=tuple(_read_packs(cursor, levels, cache)))
 
 
 def _next_level(cursor: SetCursor) -> str | None:
@@ -380,9 +408,9 @@ def read(cursor: SetCursor) -> ShipNotice:
     levels.enter(cursor.take("HL"), "S")
     shipment = _read_shipment(cursor)
     orders = []
-    quantities: dict[str, Decimal] = {}
+    cache = _Cache()
     while _next_level(cursor) == "O":
-        orders.append(_read_order(cursor, levels, quantities))
+        orders.append(_read_order(cursor, levels, cache))
     if cursor.peek() == "HL":
         hl = cursor.take("HL")
         raise SegmentError(
