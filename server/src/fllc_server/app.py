@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -115,8 +116,9 @@ def create_app(settings: Settings | None = None, *, migrate: bool | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if run_migrations:
             await upgrade_async(settings.effective_database_url)
-        await load_runtime(state)  # a database down at start: /readyz says 503 until it is back
-        follow_other_processes(state)  # their settings changes reach this process's runtime
+        live, reload = state.live_settings, partial(load_runtime, state.db, settings, state.live_settings)
+        await reload()  # a database down at start: /readyz says 503 until it is back
+        follow_other_processes(live, reload)  # their settings changes reach this process's runtime
         state.auth.start()  # hears other processes' user changes, sign-outs and settings changes
         atexit.register(state.access_log.flush)  # lines still gathered when the interpreter exits
         keep_long_lived()  # modules, models, schemas and routes live as long as the process

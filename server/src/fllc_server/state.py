@@ -34,6 +34,7 @@ from fllc_server.kit.uow import CommitTargets
 from fllc_server.observability.logging import AccessLog
 from fllc_server.observability.metrics import BackupAge, ListedBackupAge, Metrics
 from fllc_server.sales.backorders import stock_freed
+from fllc_server.settings.service import LiveSettings
 from fllc_server.sync.kinds import CommandKinds
 from fllc_server.sync.shapes import EntityShapes
 
@@ -70,6 +71,7 @@ class AppState:
     access_log: AccessLog  # the request lines (observability.middleware's RequestGate writes them)
     events: EventBus
     runtime: RuntimeSettings
+    live_settings: LiveSettings  # where committed settings take effect: runtime, token lifetime
     auth: AuthCache
     revocations: Revocations  # the access tokens and sessions that ended before they expire
     api_limiter: ApiLimiter  # the global per-caller limit of the request path
@@ -117,6 +119,9 @@ class AppState:
         auth = AuthCache(pubsub)
         metrics = Metrics()
         events = EventBus(pubsub)
+        runtime = RuntimeSettings(
+            rate_limit=settings.rate_limit, refresh_token_days=settings.refresh_token_days
+        )
         outside = OutsideCalls()  # the partners' timeouts and breakers: POS APIs, a bucket, ...
         storage = build_object_storage(
             settings.storage_url,
@@ -152,9 +157,8 @@ class AppState:
                 settings.log_level, json_output=settings.log_json, trace_ids=bool(settings.otlp_endpoint)
             ),
             events=events,
-            runtime=RuntimeSettings(
-                rate_limit=settings.rate_limit, refresh_token_days=settings.refresh_token_days
-            ),
+            runtime=runtime,
+            live_settings=LiveSettings(runtime, tokens, auth),
             auth=auth,
             revocations=Revocations(cache, auth),
             api_limiter=LeasedRateLimiter(redis) if redis else limiter,

@@ -506,7 +506,7 @@ async def _invalidate_caches(settings: Settings, state: AppState | None, user_id
         for user_id in sorted(user_ids):
             await state.auth.forget_user(user_id)
         await state.auth.forget_keys()
-        await load_runtime(state)
+        await load_runtime(state.db, state.settings, state.live_settings)
         return "this server's caches and settings were refreshed"
     if not settings.redis_url:
         where = "the embedded default" if settings.embedded else "no FLLC_REDIS_URL"

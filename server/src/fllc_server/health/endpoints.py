@@ -36,7 +36,8 @@ async def readyz(request: Request) -> JSONResponse:
         checks["rate_limiter"] = await _check(state.limiter.ping())
     ready = all(value == "ok" for value in checks.values())
     if ready and not state.runtime.loaded:
-        ready = await load_runtime(state)  # the database was down at start: load the settings now
+        # The database was down at start: load the settings now.
+        ready = await load_runtime(state.db, state.settings, state.live_settings)
     return JSONResponse(
         {"status": "ready" if ready else "unavailable", "checks": checks},
         status_code=200 if ready else 503,

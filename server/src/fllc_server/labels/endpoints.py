@@ -25,4 +25,5 @@ async def print_labels(
 ) -> PrintResult:
     """Send label formats to a network label printer (raw TCP) named in the `label_printers`
     setting; any other host is refused, and so is ZPL that is more than labels."""
-    return await LabelPrintService(session, get_state(request)).print_labels(body, user.id)
+    state = get_state(request)
+    return await LabelPrintService(session, state.settings, state.outside).print_labels(body, user.id)

@@ -12,10 +12,11 @@ from fllc_server.labels.printers import send_to_printer
 from fllc_server.labels.schemas import PrintRequest, PrintResult
 from fllc_server.labels.zpl import check_label_job
 from fllc_server.settings.schemas import LabelPrinter
-from fllc_server.settings.service import SettingsService
+from fllc_server.settings.service import current_settings
 
 if TYPE_CHECKING:
-    from fllc_server.state import AppState
+    from fllc_server.config import Settings
+    from fllc_server.infra.outside import OutsideCalls
 
 
 class PrinterNotAllowed(BadRequest):
@@ -23,12 +24,13 @@ class PrinterNotAllowed(BadRequest):
 
 
 class LabelPrintService:
-    def __init__(self, session: AsyncSession, state: AppState) -> None:
+    def __init__(self, session: AsyncSession, config: Settings, outside: OutsideCalls) -> None:
         self.session = session
-        self.state = state
+        self.config = config
+        self.outside = outside  # the printers are partners: timeouts and breakers
 
     async def allowed_printer(self, name: str) -> LabelPrinter:
-        printers = (await SettingsService(self.session, self.state).current()).label_printers
+        printers = (await current_settings(self.session, self.config)).label_printers
         for printer in printers:
             if printer.name.casefold() == name.casefold():
                 return printer
@@ -42,7 +44,7 @@ class LabelPrintService:
         printer = await self.allowed_printer(request.printer)
         labels = check_label_job(request.zpl)
         data = (request.zpl + "\n").encode()
-        await send_to_printer(self.state.outside, printer, data)
+        await send_to_printer(self.outside, printer, data)
         await audit.record(
             self.session,
             actor_id=actor_id,

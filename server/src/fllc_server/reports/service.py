@@ -18,7 +18,7 @@ from fllc_server.reports.render import CONTENT_TYPES, Format, Header, render
 from fllc_server.reports.repository import ReportRepository
 from fllc_server.reports.schemas import PARAMS, AnyReportRequest, ReportKind
 from fllc_server.reports.table import Report
-from fllc_server.settings.service import SettingsService
+from fllc_server.settings.service import current_settings
 
 if TYPE_CHECKING:
     from fllc_server.state import AppState
@@ -69,7 +69,7 @@ async def generate(
     with tempfile.TemporaryDirectory(prefix="fllc-report-") as folder:
         target = Path(folder) / f"report.{fmt.value}"
         async with state.db.replica_sessions() as session, session.begin():
-            company = (await SettingsService(session, state).current()).company_name
+            company = (await current_settings(session, state.settings)).company_name
             report = await build(session, kind, request.params, now)
             header = Header(company, requested_by, now.strftime("%Y-%m-%d %H:%M:%S UTC"))
             rows = await render(report, fmt, header, target)

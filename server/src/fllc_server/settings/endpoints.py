@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 from fllc_server.auth.dependencies import Authenticated, SystemConfigure
 from fllc_server.kit.deps import SessionDep, get_state
 from fllc_server.settings.schemas import MfaPreview, MfaPreviewRequest, SettingsUpdate, SystemSettings
-from fllc_server.settings.service import SettingsService
+from fllc_server.settings.service import SettingsService, current_settings
 from fllc_server.users.schemas import UserOut
 from fllc_server.users.service import UserService
 
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/v1/settings", tags=["settings"])
 @router.get("", response_model=SystemSettings)
 async def read_settings(_user: Authenticated, request: Request, session: SessionDep) -> SystemSettings:
     """Every setting with its current value; readable by any signed-in user."""
-    return await SettingsService(session, get_state(request)).current()
+    return await current_settings(session, get_state(request).settings)
 
 
 @router.patch("", response_model=SystemSettings)
@@ -23,7 +23,8 @@ async def update_settings(
     body: SettingsUpdate, actor: SystemConfigure, request: Request, session: SessionDep
 ) -> SystemSettings:
     """Change any subset of the settings (system.configure)."""
-    return await SettingsService(session, get_state(request)).update(body, actor.id)
+    state = get_state(request)
+    return await SettingsService(session, state.settings, state.live_settings).update(body, actor.id)
 
 
 @router.post("/mfa-preview", response_model=MfaPreview)
