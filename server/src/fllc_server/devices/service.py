@@ -17,13 +17,13 @@ from fllc_server.devices.schemas import DeviceOut
 from fllc_server.models import SyncDevice
 
 if TYPE_CHECKING:
-    from fllc_server.state import AppState
+    from fllc_server.kit.db import Database
     from fllc_server.sync.schemas import PushIn
 
 logger = structlog.get_logger("fllc.devices")
 
 
-async def record_push(state: AppState, batch: PushIn, user_id: int) -> None:
+async def record_push(db: Database, batch: PushIn, user_id: int) -> None:
     report = batch.device
     values = {
         "user_id": user_id,
@@ -35,7 +35,7 @@ async def record_push(state: AppState, batch: PushIn, user_id: int) -> None:
         values["app_version"] = report.app_version
     for _attempt in range(2):
         try:
-            async with state.db.transaction() as session:
+            async with db.transaction() as session:
                 repo = DeviceRepository(session)
                 if not await repo.touch(batch.device_id, values):
                     await repo.add(SyncDevice(device_id=batch.device_id, pushes=1, **values))

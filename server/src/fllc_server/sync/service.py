@@ -94,7 +94,7 @@ async def push_batch(state: AppState, batch: PushIn, actor: CurrentUser) -> Push
             logger.info("sync push lost a race; running it again", attempt=attempt)
         else:
             _count_push(state, batch, out)
-            await record_push(state, batch, actor.id)
+            await record_push(state.db, batch, actor.id)
             return out
     raise AssertionError("unreachable")
 
