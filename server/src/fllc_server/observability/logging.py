@@ -142,6 +142,11 @@ def configure_logging(level: str = "INFO", json_output: bool = True, *, trace_id
     root.setLevel(level.upper())
     for noisy in ("uvicorn.access",):
         logging.getLogger(noisy).disabled = True
+    # taskiq says "Executing task fllc.run_job" for every job, periodic ones every minute included;
+    # our own job log lines (kind, attempt, outcome, trace id) say more, so only its warnings pass.
+    logging.getLogger("taskiq.receiver").setLevel(
+        logging.WARNING if root.level > logging.DEBUG else logging.NOTSET
+    )
 
 
 def get_logger(name: str = "fllc") -> Any:
