@@ -33,6 +33,7 @@ from fllc_desktop.qt.services import AuditQuery, AuditService
 from fllc_desktop.ui.screens.registry import ScreenContext, ScreenFactory
 from fllc_desktop.ui.widgets.banner import Banner
 from fllc_desktop.ui.widgets.inputs import IdComboBox
+from fllc_desktop.ui.widgets.record_table import selected_record
 
 JsonObject = dict[str, Any]
 ENTITY_TYPES = (
@@ -276,8 +277,7 @@ class AuditLogScreen(QWidget):
 
     # -- the selected entry -----------------------------------------------------------------------
     def selected_entry(self) -> JsonObject | None:
-        row = self.table.currentRow()
-        return self.entries[row] if 0 <= row < len(self.entries) and self.table.selectedItems() else None
+        return selected_record(self.table, self.entries)
 
     def on_table_selection_changed(self) -> None:
         self.show_entry(self.selected_entry())

@@ -28,6 +28,7 @@ from fllc_desktop.ui.screens.registry import ScreenContext, ScreenFactory
 from fllc_desktop.ui.theme import icon
 from fllc_desktop.ui.widgets.banner import Banner
 from fllc_desktop.ui.widgets.messages import confirm
+from fllc_desktop.ui.widgets.record_table import select_record, selected_record
 
 JsonObject = dict[str, Any]
 DialogT = TypeVar("DialogT", CustomerDialog, MergeDialog)
@@ -175,15 +176,10 @@ class CustomersScreen(QWidget):
         self.on_table_selection_changed()
 
     def selected_customer(self) -> JsonObject | None:
-        row = self.table.currentRow()
-        return self.customers[row] if 0 <= row < len(self.customers) and self.table.selectedItems() else None
+        return selected_record(self.table, self.customers)
 
     def select_customer(self, customer_id: int) -> bool:
-        for row, customer in enumerate(self.customers):
-            if customer.get("id") == customer_id:
-                self.table.selectRow(row)
-                return True
-        return False
+        return select_record(self.table, self.customers, "id", customer_id)
 
     def on_table_selection_changed(self) -> None:
         customer = self.selected_customer()

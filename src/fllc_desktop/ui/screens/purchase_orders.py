@@ -31,6 +31,7 @@ from fllc_desktop.ui.theme import icon
 from fllc_desktop.ui.widgets.banner import Banner
 from fllc_desktop.ui.widgets.messages import confirm
 from fllc_desktop.ui.widgets.po_edi import PoEdiPanel, edi_text
+from fllc_desktop.ui.widgets.record_table import select_record, selected_record
 
 JsonObject = dict[str, Any]
 STATUSES = ("draft", "submitted", "partially_received", "received", "cancelled")
@@ -193,15 +194,10 @@ class PurchaseOrdersScreen(QWidget):
         _fill(self.table, ORDER_COLUMNS, self.orders, self.supplier_names)
 
     def selected_order(self) -> JsonObject | None:
-        row = self.table.currentRow()
-        return self.orders[row] if 0 <= row < len(self.orders) and self.table.selectedItems() else None
+        return selected_record(self.table, self.orders)
 
     def select_order(self, number: str) -> bool:
-        for row, order in enumerate(self.orders):
-            if order.get("number") == number:
-                self.table.selectRow(row)
-                return True
-        return False
+        return select_record(self.table, self.orders, "number", number)
 
     def on_table_selection_changed(self) -> None:
         order = self.selected_order()

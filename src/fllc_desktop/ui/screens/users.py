@@ -27,6 +27,7 @@ from fllc_desktop.ui.screens.registry import ScreenFactory
 from fllc_desktop.ui.theme import icon
 from fllc_desktop.ui.widgets.banner import Banner
 from fllc_desktop.ui.widgets.messages import confirm
+from fllc_desktop.ui.widgets.record_table import select_record, selected_record
 
 JsonObject = dict[str, Any]
 COLUMNS = (
@@ -129,15 +130,10 @@ class UsersScreen(QWidget):
         self._update_buttons()
 
     def selected_user(self) -> JsonObject | None:
-        row = self.table.currentRow()
-        return self.rows[row] if 0 <= row < len(self.rows) and self.table.selectedItems() else None
+        return selected_record(self.table, self.rows)
 
     def select_user(self, username: str) -> bool:
-        for row, user in enumerate(self.rows):
-            if user.get("username") == username:
-                self.table.selectRow(row)
-                return True
-        return False
+        return select_record(self.table, self.rows, "username", username)
 
     def _update_buttons(self) -> None:
         user = self.selected_user()
