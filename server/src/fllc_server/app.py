@@ -31,6 +31,7 @@ from fllc_server.integrations.edi.endpoints import router as edi_router
 from fllc_server.integrations.inbox.endpoints import router as inbox_router
 from fllc_server.integrations.payments.endpoints import router as payments_router
 from fllc_server.integrations.pos.endpoints import router as pos_router
+from fllc_server.integrations.pos.fast_intake import GenericIntakeFastPath
 from fllc_server.integrations.providers.endpoints import router as providers_router
 from fllc_server.integrations.registries import inbox_handlers, integration_providers
 from fllc_server.jobs.endpoints import router as jobs_router
@@ -154,7 +155,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool | None = None)
     install_error_handlers(app)
     mount_routes(app, ROUTERS)
     # Outermost first at request time: request id and rate limit (RequestGate) → CORS → cached
-    # reads → routes (auth, validation). Added innermost first.
+    # reads → the generic sales webhook's intake → routes (auth, validation). Added innermost first.
+    app.add_middleware(GenericIntakeFastPath)
     app.add_middleware(CachedReadsMiddleware, reads=guarded((*CACHED_READS, DASHBOARD), app.router.routes))
     if settings.cors_origins:  # an empty allow-list answers no cross-origin request: no layer needed
         app.add_middleware(

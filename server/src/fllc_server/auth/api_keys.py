@@ -93,12 +93,13 @@ def presented_key(scope: AsgiScope) -> str | None:
     return None
 
 
-async def verify_key(request: Request, key: str) -> Integration:
+async def verify_key_of(state: AppState, scope: AsgiScope, key: str) -> Integration:
+    """The caller a key presented in this request (`scope`) proves (401 when it proves none): from
+    the verified-key cache when this key was verified lately, else from its row."""
     match = _KEY.match(key)
     if match is None:
         raise Unauthorized("The API key is not valid", code="invalid_api_key")
     prefix = match.group(1)
-    state = request.app.state.fllc
     verified = state.auth.verified_key(prefix)
     if verified is None:
         generation = state.auth.key_generation
@@ -106,7 +107,7 @@ async def verify_key(request: Request, key: str) -> Integration:
         state.auth.remember_key(prefix, verified, generation)
     elif not hmac.compare_digest(verified.key_hash, hash_key(key)):
         raise Unauthorized("The API key is not valid", code="invalid_api_key")
-    request.scope.setdefault("state", {})["service_account_id"] = verified.service_account_id
+    scope.setdefault("state", {})["service_account_id"] = verified.service_account_id
     return Integration(
         service_account_id=verified.service_account_id,
         name=verified.name,
@@ -168,21 +169,27 @@ class IntegrationKey(IntegrationAuth):
         self.scope = scope
 
     async def __call__(self, request: Request) -> Integration:
-        key = presented_key(request.scope)
-        if key is None:
-            raise Unauthorized(
-                "Send the integration's API key in 'X-API-Key'",
-                code="api_key_required",
-                headers={"WWW-Authenticate": "ApiKey"},
-            )
-        caller = await verify_key(request, key)
-        if self.scope is not None and self.scope.value not in caller.scopes:
-            raise Forbidden(
-                f"This API key does not have the scope '{self.scope}'",
-                code="scope_denied",
-                details=[{"scope": self.scope.value}],
-            )
-        return caller
+        return await integration_of(request.app.state.fllc, request.scope, self.scope)
+
+
+async def integration_of(state: AppState, scope: AsgiScope, needed: Scope | None) -> Integration:
+    """The integration calling with this request's API key, holding `needed` (401 / 403): what
+    `IntegrationKey` checks, for a layer that answers before the framework too."""
+    key = presented_key(scope)
+    if key is None:
+        raise Unauthorized(
+            "Send the integration's API key in 'X-API-Key'",
+            code="api_key_required",
+            headers={"WWW-Authenticate": "ApiKey"},
+        )
+    caller = await verify_key_of(state, scope, key)
+    if needed is not None and needed.value not in caller.scopes:
+        raise Forbidden(
+            f"This API key does not have the scope '{needed}'",
+            code="scope_denied",
+            details=[{"scope": needed.value}],
+        )
+    return caller
 
 
 AnyIntegration = Annotated[Integration, Depends(IntegrationKey())]

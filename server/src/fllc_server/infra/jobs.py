@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
@@ -46,6 +46,18 @@ class StreamBroker(RedisStreamBroker):
 
     async def declare(self) -> None:
         await self._declare_consumer_group()
+
+    async def kick_many(self, messages: Sequence[bytes | str]) -> None:
+        """What `kick` does for each message (taskiq-redis 1.x), in one pipeline."""
+        async with (
+            Redis(connection_pool=self.connection_pool) as redis,
+            redis.pipeline(transaction=False) as pipe,
+        ):
+            for message in messages:
+                pipe.xadd(
+                    self.queue_name, {b"data": message}, maxlen=self.maxlen, approximate=self.approximate
+                )
+            await pipe.execute()
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
         try:
@@ -91,6 +103,18 @@ class JobQueue:
         """Queue the job's id (a process that only sends needs no runner of its own on Redis)."""
         kicker: AsyncKicker[Any, Any] = AsyncKicker(TASK_NAME, self._broker, {})
         await kicker.kiq(job_id)
+
+    async def send_many(self, job_ids: Sequence[int]) -> None:
+        """Queue these ids; on Redis in one round trip (a pipeline of XADDs)."""
+        broker = self._broker
+        if not isinstance(broker, StreamBroker) or broker.middlewares:
+            for job_id in job_ids:
+                await self.send(job_id)
+            return
+        kicker: AsyncKicker[Any, Any] = AsyncKicker(TASK_NAME, broker, {})
+        await broker.kick_many(
+            [broker.formatter.dumps(kicker._prepare_message(job_id)).message for job_id in job_ids]
+        )
 
     def consume(self, concurrency: int = 1) -> None:
         """Run jobs from the queue in this process (a worker) until `stop()`."""

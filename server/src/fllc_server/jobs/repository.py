@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fllc_server.models import Job
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
+JOBS = cast(Table, Job.__table__)  # Core statements: no ORM bookkeeping per row
 
 
 class JobRepository:
@@ -24,6 +25,19 @@ class JobRepository:
         self.session.add(job)
         await self.session.flush()
         return job
+
+    async def add_many(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert these jobs (every column given); their ids. One statement where the database
+        returns what it inserted (MariaDB, SQLite), one per row otherwise (MySQL)."""
+        if not rows:
+            return []
+        if self.session.get_bind().dialect.insert_returning:
+            result = await self.session.execute(insert(JOBS).returning(JOBS.c.id), list(rows))
+            return [int(job_id) for job_id in result.scalars()]
+        jobs = [Job(**row) for row in rows]
+        self.session.add_all(jobs)
+        await self.session.flush()
+        return [int(job.id) for job in jobs]
 
     async def add_once(self, values: dict[str, Any]) -> int | None:
         """Insert unless a job with the same dedupe_key exists; the new id, or None."""

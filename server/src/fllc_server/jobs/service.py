@@ -5,6 +5,7 @@ savepoint it was submitted in rolls back."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,6 +51,48 @@ class JobService:
             sending.sent(job.id)
         self.send_after_commit(job.id)
         return job
+
+    async def submit_many(self, kind: str, params: Sequence[dict[str, Any]]) -> list[int]:
+        """One job of `kind` per params, like `submit` (no requester), written in one statement and
+        handed to the queue together after the commit; their ids."""
+        registered = self.state.job_kinds.get(kind)
+        if registered is None:
+            raise ValueError(f"unknown job kind {kind!r}")
+        if not params:
+            return []
+        now = utcnow()
+        with sending_job(self.state, kind) as sending:
+            job_ids = await self.jobs.add_many(
+                [
+                    {
+                        "kind": kind,
+                        "params": one,
+                        "requested_by": None,
+                        "status": "queued",
+                        "progress": 0,
+                        "attempts": 0,
+                        "max_attempts": registered.max_attempts,
+                        "run_after": now,
+                        "dispatched_at": now,
+                        "created_at": now,
+                        "traceparent": sending.traceparent,
+                    }
+                    for one in params
+                ]
+            )
+            sending.sent(job_ids[0])
+        queue = self.state.job_queue
+
+        async def send() -> None:
+            try:
+                await queue.send_many(job_ids)
+            except Exception:  # Redis away: the rows are committed, the scheduler sends them again
+                log.warning(
+                    "jobs %s..: sending failed; the scheduler sends them again", job_ids[0], exc_info=True
+                )
+
+        unit_of_work(self.session).after_commit(send)
+        return job_ids
 
     async def submit_once(self, kind: str, params: dict[str, Any], dedupe_key: str) -> int | None:
         """Like submit, but at most one job per `dedupe_key` ever (a periodic job's slot)."""

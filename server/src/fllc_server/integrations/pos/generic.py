@@ -80,7 +80,7 @@ class RefundEvent(RequestSchema):
 
 
 GenericEvent = Annotated[SaleEvent | PaymentEvent | RefundEvent, Field(discriminator="type")]
-_EVENT: TypeAdapter[SaleEvent | PaymentEvent | RefundEvent] = TypeAdapter(GenericEvent)
+EVENT: TypeAdapter[SaleEvent | PaymentEvent | RefundEvent] = TypeAdapter(GenericEvent)
 
 
 class GenericPos(PosProvider):
@@ -90,7 +90,7 @@ class GenericPos(PosProvider):
 
     def translate(self, kind: str, payload: Any) -> PosCommand:
         try:
-            event = _EVENT.validate_python(payload)
+            event = EVENT.validate_python(payload)
         except ValidationError as exc:
             raise BadMessage(f"Not a generic POS event: {exc.errors()[0]['msg']}") from exc
         if isinstance(event, SaleEvent):
