@@ -11,7 +11,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -75,14 +74,7 @@ class AdjustScreen(ScanScreen):
         left.addWidget(QLabel("Note", self))
         left.addWidget(self.note)
         left.addStretch(1)
-        layout = QGridLayout(self)
-        layout.addLayout(self.feedback_block(), 0, 0, 1, 2)
-        layout.addWidget(self.location, 1, 0, 1, 2)
-        layout.addLayout(left, 2, 0)
-        layout.addWidget(self.keypad, 2, 1)
-        layout.addWidget(self.manual, 3, 0, 1, 2)
-        layout.setColumnStretch(0, 3)
-        layout.setColumnStretch(1, 2)
+        self.lay_out_columns(left, self.keypad, above=[self.location])
         self.refresh()
         self.show_kept(self.kept, desk.kept_ops(CommandKind.STOCK_ADJUST), "adjustment", self._describe_kept)
 

@@ -18,11 +18,21 @@ and that nothing was booked.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLayout,
+    QPushButton,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from fllc_desktop.domain.commands import CommandKind
 from fllc_desktop.domain.permissions import Permission
@@ -46,6 +56,27 @@ from fllc_desktop.ui.widgets.scan_pending import PendingBadge
 TOUCH_HEIGHT_PX = 56
 SAVED_ONLINE = "Saved"
 SAVED_OFFLINE = "Saved on this tablet — will be sent when the connection is back"
+
+
+def scan_table(
+    name: str, headers: list[str], parent: QWidget, *, stretch: int = 0, fit_others: bool = False
+) -> QTableWidget:
+    """A read-only table of whole rows at touch height; column `stretch` takes the spare width
+    (`fit_others`: the other columns fit their contents)."""
+    table = QTableWidget(0, len(headers), parent)
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(44)
+    header = table.horizontalHeader()
+    if fit_others:
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return table
 
 
 class ScanScreen(QWidget):
@@ -110,6 +141,31 @@ class ScanScreen(QWidget):
         row.addWidget(self.pending_badge)
         block.addLayout(row)
         return block
+
+    def lay_out_columns(
+        self,
+        left: QLayout | QWidget,
+        right: QLayout | QWidget,
+        *,
+        above: Sequence[QWidget] = (),
+        stretch: tuple[int, int] = (3, 2),
+    ) -> QGridLayout:
+        """The scan screens' page: the feedback block across the top, then `above` (each across),
+        two columns (`left`, `right`, widths in the ratio `stretch`), the manual entry at the foot."""
+        layout = QGridLayout(self)
+        layout.addLayout(self.feedback_block(), 0, 0, 1, 2)
+        for row, widget in enumerate(above, start=1):
+            layout.addWidget(widget, row, 0, 1, 2)
+        row = 1 + len(above)
+        for column, part in enumerate((left, right)):
+            if isinstance(part, QLayout):
+                layout.addLayout(part, row, column)
+            else:
+                layout.addWidget(part, row, column)
+        layout.addWidget(self.manual, row + 1, 0, 1, 2)
+        layout.setColumnStretch(0, stretch[0])
+        layout.setColumnStretch(1, stretch[1])
+        return layout
 
     # ------------------------------------------------------------------ kept from before
 

@@ -12,16 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QStackedWidget,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -33,7 +29,7 @@ from fllc_desktop.floor.desk import ScanDesk
 from fllc_desktop.floor.views import Meaning, PendingOp, Resolved
 from fllc_desktop.qt.services import ProductStock, Request
 from fllc_desktop.scanning.burst import Scan
-from fllc_desktop.ui.screens.scan_base import ScanScreen
+from fllc_desktop.ui.screens.scan_base import ScanScreen, scan_table
 from fllc_desktop.ui.screens.scan_routing import ScanRouter
 from fllc_desktop.ui.widgets.scan_feedback import ScanSounds
 from fllc_desktop.ui.widgets.scan_kept import KeptOps
@@ -80,12 +76,12 @@ class CountScreen(ScanScreen):
     def _build(self) -> None:
         self.location = LocationPicker(f"{KEY}_location", "Choose the location to count", self)
         self.kept = KeptOps(f"{KEY}_kept", self)
-        self.table = _table(f"{KEY}_lines", ["Product", "Counted"], self)
+        self.table = scan_table(f"{KEY}_lines", ["Product", "Counted"], self)
         self.keypad = NumericKeypad(f"{KEY}_quantity", self)
         self.set_count_button = self.touch_button("Set count of selected", f"{KEY}_set")
         self.review_button = self.touch_button("Review", f"{KEY}_review")
         self.clear_button = self.touch_button("Start over", f"{KEY}_clear")
-        self.review_table = _table(
+        self.review_table = scan_table(
             f"{KEY}_review_lines", ["Product", "Counted", "Expected", "Difference"], self
         )
         self.apply_box = QCheckBox("Book the differences as stock adjustments", self)
@@ -250,17 +246,3 @@ class CountScreen(ScanScreen):
     def _update_buttons(self) -> None:
         for button in (self.review_button, self.clear_button, self.set_count_button):
             button.setEnabled(bool(self.counted))
-
-
-def _table(name: str, headers: list[str], parent: QWidget) -> QTableWidget:
-    table = QTableWidget(0, len(headers), parent)
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(44)
-    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    return table

@@ -12,20 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -35,7 +30,7 @@ from fllc_desktop.domain.commands import CommandKind
 from fllc_desktop.floor.picking import PickDesk, PickLine, PickOrder, PickRefusedError
 from fllc_desktop.floor.views import Meaning, Resolved
 from fllc_desktop.scanning.burst import Scan
-from fllc_desktop.ui.screens.scan_base import TOUCH_HEIGHT_PX, ScanScreen
+from fllc_desktop.ui.screens.scan_base import TOUCH_HEIGHT_PX, ScanScreen, scan_table
 from fllc_desktop.ui.screens.scan_routing import ScanRouter
 from fllc_desktop.ui.widgets.scan_feedback import ScanSounds
 from fllc_desktop.ui.widgets.scan_kept import kept_title
@@ -48,22 +43,6 @@ KEY = "scan_pick"
 JsonObject = dict[str, Any]
 PickListSource = Callable[[], "Request[list[JsonObject]]"]
 SHORT_REASONS = ("Not on the shelf", "Damaged on the shelf", "Wrong item on the shelf", "Other")
-
-
-def _table(name: str, headers: list[str], parent: QWidget, stretch: int) -> QTableWidget:
-    table = QTableWidget(0, len(headers), parent)
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(44)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return table
 
 
 class ShortPickDialog(QDialog):
@@ -130,7 +109,9 @@ class PickScreen(ScanScreen):
         self.list_note.setProperty("role", "muted")
         self.reload_button = self.touch_button("Refresh list", f"{KEY}_reload")
         self.reload_button.clicked.connect(self.fetch)
-        self.order_table = _table(f"{KEY}_orders", ["Order", "Status", "Progress"], self, 2)
+        self.order_table = scan_table(
+            f"{KEY}_orders", ["Order", "Status", "Progress"], self, stretch=2, fit_others=True
+        )
         self.order_table.itemSelectionChanged.connect(self.on_order_table_selection_changed)
         self.heading = QLabel(self)
         self.heading.setObjectName(f"{KEY}_heading")
@@ -138,8 +119,12 @@ class PickScreen(ScanScreen):
         font.setPointSize(16)
         font.setBold(True)
         self.heading.setFont(font)
-        self.lines = _table(
-            f"{KEY}_lines", ["SKU", "Product", "Ordered", "Picked", "Short", "Progress"], self, 1
+        self.lines = scan_table(
+            f"{KEY}_lines",
+            ["SKU", "Product", "Ordered", "Picked", "Short", "Progress"],
+            self,
+            stretch=1,
+            fit_others=True,
         )
         self.lines.itemSelectionChanged.connect(self._update_buttons)
         self.short_button = self.touch_button("Short pick…", f"{KEY}_short")
@@ -163,13 +148,7 @@ class PickScreen(ScanScreen):
         buttons.addWidget(self.pack_button)
         buttons.addWidget(self.ship_button)
         right.addLayout(buttons)
-        layout = QGridLayout(self)
-        layout.addLayout(self.feedback_block(), 0, 0, 1, 2)
-        layout.addLayout(left, 1, 0)
-        layout.addLayout(right, 1, 1)
-        layout.addWidget(self.manual, 2, 0, 1, 2)
-        layout.setColumnStretch(0, 3)
-        layout.setColumnStretch(1, 5)
+        self.lay_out_columns(left, right, stretch=(3, 5))
 
     # ------------------------------------------------------------------ the list
 

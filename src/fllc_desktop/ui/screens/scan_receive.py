@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -97,14 +96,7 @@ class ReceiveScreen(ScanScreen):
         self.session = _session_table(self)
         self.again_button.clicked.connect(self.on_again_button_clicked)
         self.undo_button.clicked.connect(self.on_undo_button_clicked)
-        layout = QGridLayout(self)
-        layout.addLayout(self.feedback_block(), 0, 0, 1, 2)
-        layout.addWidget(self.location, 1, 0, 1, 2)
-        layout.addLayout(self._left_column(), 2, 0)
-        layout.addLayout(self._right_column(), 2, 1)
-        layout.addWidget(self.manual, 3, 0, 1, 2)
-        layout.setColumnStretch(0, 3)
-        layout.setColumnStretch(1, 2)
+        self.lay_out_columns(self._left_column(), self._right_column(), above=[self.location])
         self._update_buttons()
 
     def _left_column(self) -> QVBoxLayout:

@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -78,13 +77,7 @@ class TransferScreen(ScanScreen):
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.labels_button)
         right.addLayout(buttons)
-        layout = QGridLayout(self)
-        layout.addLayout(self.feedback_block(), 0, 0, 1, 2)
-        layout.addLayout(left, 1, 0)
-        layout.addLayout(right, 1, 1)
-        layout.addWidget(self.manual, 2, 0, 1, 2)
-        layout.setColumnStretch(0, 3)
-        layout.setColumnStretch(1, 2)
+        self.lay_out_columns(left, right)
         self._show()
         self.show_kept(self.kept, desk.kept_ops(CommandKind.STOCK_TRANSFER), "transfer", self._describe_kept)
 
