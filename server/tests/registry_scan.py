@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 # Module-level caches of a pure function of their key (compiled SQL per dialect and query shape,
-# the segment ids of an X12 set): what they hold never depends on which app asked.
+# the segment ids of an X12 set, a PDF font's glyph widths): what they hold never depends on which app asked.
 _MEMOS = {
     ("catalog/repository.py", "_COMPILED"),
     ("catalog/repository.py", "_CONVERTERS"),
     ("integrations/edi/x12/reader.py", "_KNOWN"),
+    ("reports/render/pdf.py", "_WIDTHS"),
 }
 _MUTATORS = {"append", "add", "update", "setdefault", "extend", "insert", "pop", "popitem", "clear"}
 _MUTATORS |= {"remove", "discard", "appendleft"}
