@@ -89,7 +89,7 @@ class Receiving:
         lines = {line_id: await self.orders.require_line(order_id, line_id) for line_id in line_ids}
         check_tolerance(lines, _totals(requested), self.state.runtime.over_receipt_tolerance_percent)
         for r in requested:  # the whole receipt is refused, before any line books
-            refuse_expired(self.state, r.expiry, product=f"Line {r.line_id} of {order.number}")
+            refuse_expired(self.state.runtime, r.expiry, product=f"Line {r.line_id} of {order.number}")
         # The ledger's lock order for every product received, before the first line books one.
         await StockLedger(self.session, self.state, actor_id=self.actor.id).lock(
             {line.product_id for line in lines.values()}

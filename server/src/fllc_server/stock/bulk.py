@@ -119,7 +119,7 @@ class StockBatch:
             render = _transfer_result
         elif isinstance(payload, StockIntakeIn):
             lot = f"Lot {payload.lot}" if payload.lot else None
-            refuse_expired(self.state, payload.expiry, barcode=payload.barcode, product=lot)
+            refuse_expired(self.state.runtime, payload.expiry, barcode=payload.barcode, product=lot)
             movement = Movement(
                 product_id,
                 self._location(payload.location_id),

@@ -33,7 +33,7 @@ from fllc_server.catalog.barcodes import scanned_expiry
 from fllc_server.kit.errors import Conflict
 
 if TYPE_CHECKING:
-    from fllc_server.state import AppState
+    from fllc_server.state import RuntimeSettings
 
 EARLIEST_CALENDAR = dt.timedelta(hours=12)  # UTC-12: the last place where a day ends
 SETTING = "refuse_expired_goods"
@@ -60,11 +60,15 @@ def receipt_day(now: dt.datetime | None = None) -> dt.date:
 
 
 def refuse_expired(
-    state: AppState, expiry: dt.date | None, *, barcode: str | None = None, product: str | None = None
+    runtime: RuntimeSettings,
+    expiry: dt.date | None,
+    *,
+    barcode: str | None = None,
+    product: str | None = None,
 ) -> None:
     """Raise 409 `expired_goods` when the setting refuses expired goods and these are past their
     date (`expiry`, else the AI 17 of a GS1 `barcode`); otherwise nothing."""
-    if not state.runtime.refuse_expired_goods:
+    if not runtime.refuse_expired_goods:
         return
     if expiry is None and barcode is not None:
         expiry = scanned_expiry(barcode)
