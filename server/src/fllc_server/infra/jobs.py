@@ -61,11 +61,53 @@ class StreamBroker(RedisStreamBroker):
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
         try:
-            async for message in super().listen():
+            async for message in self._messages():
                 yield message
         except (RedisError, OSError):
             await asyncio.sleep(self.retry_seconds)  # taskiq's receiver restarts listening at once
             raise
+
+    async def _messages(self) -> AsyncGenerator[AckableMessage, None]:
+        """taskiq-redis 1.2's `listen` (new messages; after each batch, those of dead consumers
+        claimed), with the claiming pipeline closed however its block ends: cancelled inside it (a
+        stopping worker), taskiq-redis's left the pipeline holding a connection nobody closed."""
+        async with Redis(connection_pool=self.connection_pool) as redis:
+            while True:
+                fetched: Any = await redis.xreadgroup(
+                    self.consumer_group_name,
+                    self.consumer_name,
+                    {self.queue_name: ">", **self.additional_streams},  # type: ignore[dict-item]
+                    block=self.block,
+                    noack=False,
+                    count=self.count,
+                )
+                if not fetched:
+                    continue
+                for stream, messages in fetched:
+                    for message_id, message in messages:
+                        yield self._message(stream, message_id, message)
+                for stream in [self.queue_name, *self.additional_streams.keys()]:
+                    async with redis.pipeline() as pipe:
+                        lock = pipe.lock(
+                            f"autoclaim:{self.consumer_group_name}:{stream}",
+                            timeout=self.unacknowledged_lock_timeout,
+                        )
+                        await lock.acquire()
+                        await pipe.xautoclaim(
+                            name=stream,
+                            groupname=self.consumer_group_name,
+                            consumername=self.consumer_name,
+                            min_idle_time=self.idle_timeout,
+                            count=self.unacknowledged_batch_size,
+                        )
+                        await lock.release()
+                        results = await pipe.execute()
+                    for message_id, message in results[1][1]:
+                        yield self._message(stream, message_id, message)
+
+    def _message(self, stream: Any, message_id: Any, message: Any) -> AckableMessage:
+        ack = self._ack_generator(id=message_id, queue_name=stream)
+        return AckableMessage(data=message[b"data"], ack=ack)
 
 
 class JobQueue:
@@ -75,16 +117,24 @@ class JobQueue:
         self._broker = broker
         self.in_process = in_process  # embedded: every job runs in the process that sent it
         self._receiver: asyncio.Task[None] | None = None
-        self._running: set[asyncio.Task[object]] = set()
+        self._running: set[asyncio.Task[object]] = set()  # tasks inside a job's run
+        # Everything that may still use the broker's connections: the tasks of received jobs until
+        # their acknowledgement is sent (after the run), and sends on their way. `stop()` waits for
+        # them before it closes the broker: one of them going on after that would open a connection
+        # that nobody closes (found by tracing the redis Connections collected still open).
+        self._settling: set[asyncio.Future[Any]] = set()
+        self._stopping = False
         self._started = False
 
     def register(self, run_job: RunJob) -> None:
-        running = self._running
+        running, settling = self._running, self._settling
 
         async def run(job_id: int) -> None:
             task = asyncio.current_task()
             if task is not None:
                 running.add(task)
+                settling.add(task)  # the broker acknowledges the message in this task after the run
+                task.add_done_callback(settling.discard)
             try:
                 await run_job(job_id)
             finally:
@@ -98,11 +148,19 @@ class JobQueue:
         if not self._started:
             await self._broker.startup()
             self._started = True
+        self._stopping = False
 
     async def send(self, job_id: int) -> None:
-        """Queue the job's id (a process that only sends needs no runner of its own on Redis)."""
+        """Queue the job's id (a process that only sends needs no runner of its own on Redis).
+        A queue that is stopping sends nothing: the job's row is queued, and the scheduler sends it."""
+        if self._stopping:
+            log.debug("job %s: not sent, the queue is stopping; the scheduler sends it", job_id)
+            return
         kicker: AsyncKicker[Any, Any] = AsyncKicker(TASK_NAME, self._broker, {})
-        await kicker.kiq(job_id)
+        sending = asyncio.ensure_future(kicker.kiq(job_id))
+        self._settling.add(sending)
+        sending.add_done_callback(self._settling.discard)
+        await sending
 
     async def send_many(self, job_ids: Sequence[int]) -> None:
         """Queue these ids; on Redis in one round trip (a pipeline of XADDs)."""
@@ -139,7 +197,9 @@ class JobQueue:
 
     async def stop(self) -> None:
         """Stop consuming and cancel the jobs still running here: each keeps its lease until it
-        lapses, and then runs again (elsewhere, or here after a restart)."""
+        lapses, and then runs again (elsewhere, or here after a restart). The broker is closed
+        once nothing else uses it: acknowledgements and sends still on their way are waited for."""
+        self._stopping = True
         if self._receiver is not None:
             self._receiver.cancel()
             await asyncio.wait({self._receiver}, timeout=STOP_PATIENCE)
@@ -147,8 +207,8 @@ class JobQueue:
         running = list(self._running)
         for task in running:
             task.cancel()
-        if running:
-            await asyncio.wait(running, timeout=STOP_PATIENCE)
+        if settling := {*running, *self._settling}:
+            await asyncio.wait(settling, timeout=STOP_PATIENCE)
         if self._started:
             await self._broker.shutdown()
             self._started = False

@@ -78,6 +78,8 @@ class Scheduler:
 
     async def _send_periodic(self, now: dt.datetime) -> None:
         for periodic in self.state.job_kinds.periodic:
+            if self._stopping.is_set():  # a cancellation swallowed by a driver: no more work
+                return
             slot = periodic.slot(now)
             async with self.state.db.transaction() as session:
                 await JobService(session, self.state).submit_once(
