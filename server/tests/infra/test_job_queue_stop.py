@@ -32,6 +32,7 @@ async def test_a_stopping_queue_finishes_the_send_on_its_way_and_sends_nothing_a
     assert on_its_way.done()
     assert on_its_way.exception() is None
     await queue.send(2)  # after the stop: nothing sent, no connection opened
+    await queue.send_many([3, 4])
     redis = Redis.from_url(backend.redis_url)
     try:
         database = redis.connection_pool.connection_kwargs.get("db", 0)

@@ -157,10 +157,14 @@ class JobQueue:
             log.debug("job %s: not sent, the queue is stopping; the scheduler sends it", job_id)
             return
         kicker: AsyncKicker[Any, Any] = AsyncKicker(TASK_NAME, self._broker, {})
-        sending = asyncio.ensure_future(kicker.kiq(job_id))
-        self._settling.add(sending)
-        sending.add_done_callback(self._settling.discard)
-        await sending
+        await self._settled(kicker.kiq(job_id))
+
+    async def _settled(self, sending: Awaitable[Any]) -> None:
+        """Await a send, known to `stop()` until it is done."""
+        task = asyncio.ensure_future(sending)
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
+        await task
 
     async def send_many(self, job_ids: Sequence[int]) -> None:
         """Queue these ids; on Redis in one round trip (a pipeline of XADDs)."""
@@ -169,9 +173,14 @@ class JobQueue:
             for job_id in job_ids:
                 await self.send(job_id)
             return
+        if self._stopping:
+            log.debug("jobs %s: not sent, the queue is stopping; the scheduler sends them", list(job_ids))
+            return
         kicker: AsyncKicker[Any, Any] = AsyncKicker(TASK_NAME, broker, {})
-        await broker.kick_many(
-            [broker.formatter.dumps(kicker._prepare_message(job_id)).message for job_id in job_ids]
+        await self._settled(
+            broker.kick_many(
+                [broker.formatter.dumps(kicker._prepare_message(job_id)).message for job_id in job_ids]
+            )
         )
 
     def consume(self, concurrency: int = 1) -> None:
