@@ -110,16 +110,54 @@ def scan_once(app: RunningApp, code: str) -> dict[str, Any] | None:
     return answers[0]
 
 
+STEADY: list[dict[str, Any]] = []
+"""The steady scans' answers, for the split of their latency and the slowest ones' profile."""
+
+
 def app_latencies(app: RunningApp, codes: list[str]) -> tuple[list[float], list[float], int]:
     committed, painted, booked = [], [], 0
     for code in codes:
         record = scan_once(app, code)
         if record is not None:
             booked += 1
+            STEADY.append(record)
             committed.append(record["committed"] - record["enter_ts"])
             painted.append(record["painted"] - record["enter_ts"])
         time.sleep(0.05)
     return committed, painted, booked
+
+
+def print_split(records: list[dict[str, Any]], slowest: int) -> None:
+    """Where the steady scans' time went: last key -> the wedge emitted the scan (the GUI thread got
+    to the keys) -> op committed (resolve, the outbox write, what the screen does) -> banner painted;
+    and the GUI thread's CPU time from scan to paint (wall time is the load's; CPU time is ours)."""
+
+    def ms(values: list[float], fraction: float) -> str:
+        return f"{percentile(values, fraction) * 1000:.1f}"
+
+    phases = {
+        "last key -> scan emitted": [r["scanned"] - r["enter_ts"] for r in records],
+        "scan emitted -> op committed": [r["committed"] - r["scanned"] for r in records],
+        "op committed -> banner painted": [r["painted"] - r["committed"] for r in records],
+        "GUI thread CPU, scan -> painted": [r["gui_cpu"] for r in records],
+    }
+    for name, values in phases.items():
+        print(f"  {name:34s} p50 {ms(values, 0.5):>6s} ms   p99 {ms(values, 0.99):>6s} ms")
+    for record in sorted(records, key=lambda r: r["painted"] - r["enter_ts"])[-slowest:]:
+        split = " / ".join(
+            f"{(b - a) * 1000:.1f}"
+            for a, b in zip(
+                (record["enter_ts"], record["scanned"], record["committed"]),
+                (record["scanned"], record["committed"], record["painted"]),
+                strict=True,
+            )
+        )
+        print(
+            f"  slow scan: {(record['painted'] - record['enter_ts']) * 1000:.1f} ms = {split} ms, "
+            f"GUI CPU {record['gui_cpu'] * 1000:.1f} ms"
+        )
+        if "profile" in record:
+            print(f"    {json.dumps(record['profile'])}")
 
 
 def push_intakes(floor: Floor, product_ids: list[int], count: int, outcome: Counter[str]) -> None:
@@ -179,6 +217,11 @@ def during_pull(
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scans", type=int, default=60)
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample the GUI thread and time GC and local writes; print the slowest scans' profile",
+    )
     args = parser.parse_args()
     load_before = machine_load()
     display = Display()
@@ -204,6 +247,8 @@ def main() -> int:
         app = RunningApp(display, server.url, "staff", home / "tablet", "scan_receive")
         try:
             time.sleep(2.0)  # the first pull and the screen settle
+            if args.profile:
+                app.ask("profile")
             scan_once(app, codes[0])  # warm: the parser and the first write
             steady_commit, steady_paint, steady_booked = app_latencies(app, codes[: args.scans] * 2)
             steady_misses = dict(MISSES)
@@ -253,6 +298,8 @@ def main() -> int:
         f"{PULL_CHANGES:,} changes ({overlapped} while changes were being applied, counted above)"
     )
     print(f"all misses (a scan with no answer, split, or refused): {dict(MISSES) or 'none'}")
+    print("steady scans, split:")
+    print_split(STEADY, slowest=5 if args.profile else 3)
     print(f"the other tablet's push: {dict(outcome)}")
     return 0
 

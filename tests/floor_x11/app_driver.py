@@ -12,18 +12,27 @@ Commands:
     stall AFTER MS            from now on, block the GUI thread MS ms at the AFTER-th character key
                               of every scan (0 0: stop) — the test hook for a busy GUI thread
     state                     scans handled, their feedback, the outbox's pending count, a field's text
+    profile                   from now on, each "handled" event also says where the GUI thread was
+                              between the scan's last key and its banner (stack samples every 2 ms,
+                              garbage collections): what an outlier in the bench is made of
     quit
-Events (unasked): ``{"event": "handled", ...}`` once per scan handled, with the banner it showed and
-the times (``time.monotonic``) the op was committed and the banner painted.
+Events (unasked): ``{"event": "handled", ...}`` once per scan handled, with the banner it showed, the
+times (``time.monotonic``) the wedge emitted the scan, the op was committed and the banner painted, and
+the GUI thread's CPU time from the scan to the paint.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import gc
 import json
 import os
 import sys
+import threading
 import time
+import traceback
+from pathlib import Path
 from typing import Any
 
 import keyring.backend
@@ -64,6 +73,7 @@ class GuiStall(QObject):
         self._keys = 0
         self.stalls = 0
         self.seen = 0
+        self.events = 0
         self.last_enter_ts = 0
         """The X server's timestamp (ms, the same clock as ``time.monotonic`` on Linux) of the last
         Enter: when the scanner's last key was sent."""
@@ -73,6 +83,7 @@ class GuiStall(QObject):
         scanner's pace (the app can only go by the stamps it is given)."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        self.events += 1
         if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent) or event.isAutoRepeat():
             return False
         self.seen += 1
@@ -91,6 +102,77 @@ class GuiStall(QObject):
         return False
 
 
+class Profiler:
+    """Samples the GUI thread's stack every 2 ms (a daemon thread) and times garbage collections, so
+    a slow scan can say where its time went. Off unless asked for (``profile``): it costs the GIL."""
+
+    def __init__(self) -> None:
+        self.samples: collections.deque[tuple[float, str]] = collections.deque(maxlen=20_000)
+        self.collections: collections.deque[tuple[float, float, int]] = collections.deque(maxlen=2_000)
+        self._gc_started = 0.0
+        self.writes: collections.deque[tuple[str, str, float, float, float]] = collections.deque(maxlen=5_000)
+        self._main = threading.main_thread().ident
+        self.on = False
+
+    def start(self) -> None:
+        if self.on:
+            return
+        self.on = True
+        gc.callbacks.append(self._on_gc)
+        self._time_writes()
+        threading.Thread(target=self._sample, name="driver-profiler", daemon=True).start()
+
+    def _time_writes(self) -> None:
+        """Each local write transaction: which thread, how long it waited to begin, how long it held
+        the file's write lock (its commit's fsync included)."""
+        from contextlib import contextmanager
+
+        from fllc_desktop.store import database
+
+        original = database.LocalDatabase.write
+        writes = self.writes
+
+        @contextmanager
+        def write(db: database.LocalDatabase) -> Any:
+            asked = time.monotonic()
+            with original(db) as connection:
+                begun = time.monotonic()
+                yield connection
+            writes.append((threading.current_thread().name, db.path.name, asked, begun, time.monotonic()))
+
+        database.LocalDatabase.write = write  # type: ignore[method-assign,assignment]
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_started = time.monotonic()
+        else:
+            self.collections.append((self._gc_started, time.monotonic(), info["generation"]))
+
+    def _sample(self) -> None:
+        while True:
+            time.sleep(0.002)
+            frame = sys._current_frames().get(self._main or 0)
+            if frame is None:
+                continue
+            stack = traceback.extract_stack(frame, limit=40)
+            ours = [f for f in stack if "site-packages" not in f.filename and "/lib/python" not in f.filename]
+            top = (ours or stack)[-4:]
+            where = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(top))
+            self.samples.append((time.monotonic(), where))
+
+    def between(self, start: float, end: float) -> dict[str, Any]:
+        where = collections.Counter(w for at, w in list(self.samples) if start <= at <= end)
+        pauses = [
+            (round((b - a) * 1000, 1), g) for a, b, g in list(self.collections) if b >= start and a <= end
+        ]
+        writes = [
+            (thread, name, round((begun - asked) * 1000, 1), round((done - begun) * 1000, 1))
+            for thread, name, asked, begun, done in list(self.writes)
+            if done >= start and asked <= end
+        ]
+        return {"samples": where.most_common(4), "gc_ms": pauses, "writes": writes}
+
+
 def emit(message: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(message) + "\n")
     sys.stdout.flush()
@@ -106,6 +188,11 @@ class Driver(QObject):
         self.screen: Any = None
         self.handled: list[dict[str, Any]] = []
         self.stall = GuiStall()
+        self.profiler = Profiler()
+        self.scanned_at = 0.0
+        """When the wedge filter last emitted a scan (``time.monotonic``)."""
+        self.scanned_cpu = 0.0
+        """The GUI thread's CPU time then (``time.thread_time``)."""
         self._stdin = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read, self)
         self._stdin.activated.connect(self.on_stdin_activated)
         self.window.resize(1280, 800)
@@ -135,12 +222,17 @@ class Driver(QObject):
         screen.sig_scan_handled.connect(self.on_screen_sig_scan_handled)
         wedge = self.app.scanning.router.wedge if self.app.scanning is not None else None
         if wedge is not None:
-            wedge.sig_scanned.connect(lambda code: emit({"event": "scanned", "code": code}))
+            wedge.sig_scanned.connect(self.on_wedge_sig_scanned)
             wedge.sig_scan_fragment.connect(lambda text: emit({"event": "fragment", "text": text}))
         self.qt_app.installEventFilter(self.stall)  # after the wedge filter: called before it
         self.window.activateWindow()
         self.window.raise_()
         emit({"event": "ready", "winid": int(self.window.winId())})
+
+    def on_wedge_sig_scanned(self, code: str) -> None:
+        self.scanned_at = time.monotonic()
+        self.scanned_cpu = time.thread_time()
+        emit({"event": "scanned", "code": code})
 
     def on_screen_sig_scan_handled(self, seq: int) -> None:
         committed = time.monotonic()
@@ -157,7 +249,11 @@ class Driver(QObject):
             "committed": committed,
             "painted": painted,
             "enter_ts": self.stall.last_enter_ts / 1000,
+            "scanned": self.scanned_at,
+            "gui_cpu": time.thread_time() - self.scanned_cpu,
         }
+        if self.profiler.on:
+            record["profile"] = self.profiler.between(record["enter_ts"], painted)
         self.handled.append(record)
         emit(record)
 
@@ -179,6 +275,12 @@ class Driver(QObject):
         elif command == "stall":
             self.stall.after, self.stall.ms = int(args[0]), int(args[1])
             emit({"stall": [self.stall.after, self.stall.ms]})
+        elif command == "switchinterval":
+            sys.setswitchinterval(float(args[0]))
+            emit({"switchinterval": sys.getswitchinterval()})
+        elif command == "profile":
+            self.profiler.start()
+            emit({"profile": True})
         elif command == "state":
             emit(self._state(args[0] if args else None))
 
@@ -192,6 +294,7 @@ class Driver(QObject):
             "stalls": self.stall.stalls,
             "wide_gaps": self.stall.wide_gaps,
             "keys": self.stall.seen,
+            "events": self.stall.events,
             "queued": len(self.screen.scans) if self.screen is not None else None,
             "field": field.text() if field is not None else None,
             "cursor": self._cursor(),
