@@ -105,7 +105,9 @@ def scan_once(app: RunningApp, code: str) -> dict[str, Any] | None:
         MISSES["no answer"] += 1
         return None
     if len(answers) > 1 or answers[0]["tone"] not in ("ok", "warning"):
-        MISSES["split or refused"] += 1
+        gaps = app.ask("state")["wide_gaps"]  # did the imitation lose the scanner's pace?
+        said = "; ".join(f"{a['title']}: {a['detail']}" for a in answers)
+        MISSES[f"split or refused ({said}; X-stamped gaps over 30 ms so far: {gaps})"] += 1
         return None
     return answers[0]
 

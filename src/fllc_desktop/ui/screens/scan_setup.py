@@ -50,6 +50,8 @@ JsonObject = dict[str, Any]
 ScreenT = TypeVar("ScreenT", bound="ScanScreen")
 
 ATTENTION_KEY = "sync_attention"
+WAKE_SYNC_AFTER_SCAN_MS = 30
+"""How long after a scan is committed the sync thread is woken to send it (its answer paints first)."""
 
 
 class _AfterFirstPaint(QObject):
@@ -98,6 +100,7 @@ class ScanServices(QObject):
         """A labeller for a Receive screen when this device prints labels on receipt (else None)."""
         self._server_reachable = True
         self._refused_seen = 0
+        self._wake_scheduled = False
 
     # ------------------------------------------------------------------ the local store
 
@@ -141,7 +144,16 @@ class ScanServices(QObject):
         self.sig_shown_status.emit(self.shown_status())
 
     def on_desk_enqueued(self) -> None:
+        """An op was committed: the counts now; the sync thread once the scan's answer is painted.
+        Woken at once, it took the GIL for its push while the GUI thread was still answering the
+        scan (profiled under Xvfb: a slow scan's GUI thread parked in wake() for 20 ms and more)."""
         self.sync.refresh_counts()
+        if not self._wake_scheduled:
+            self._wake_scheduled = True
+            QTimer.singleShot(WAKE_SYNC_AFTER_SCAN_MS, self._wake_sync)
+
+    def _wake_sync(self) -> None:
+        self._wake_scheduled = False
         self.sync.wake()
 
     # ------------------------------------------------------------------ sign-in and out

@@ -35,7 +35,9 @@ class PendingBadge(QLabel):
             text, state = f"{status.pending} waiting to send", "waiting"
         else:
             text, state = "All sent", "sent"
-        self.setText(text)
-        self.setProperty("state", state)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        if text != self.text():
+            self.setText(text)
+        if self.property("state") != state:  # re-polishing a style sheet costs the GUI thread:
+            self.setProperty("state", state)  # only when the look changes (not at every status)
+            self.style().unpolish(self)
+            self.style().polish(self)
