@@ -147,7 +147,8 @@ async def test_reset_mfa_turns_off_a_users_second_factor_audited(
 
     user = await make_user("admin")
     async with app.state.fllc.db.transaction() as session:
-        await Mfa(session, app.state.fllc).begin_enrolment(int(user["id"]), str(user["username"]))
+        state = app.state.fllc
+        await Mfa(session, state.cache, state.limiter).begin_enrolment(int(user["id"]), str(user["username"]))
         credential = await session.scalar(select(MfaCredential).where(MfaCredential.user_id == user["id"]))
         assert credential is not None
         credential.confirmed_at = utcnow()

@@ -35,9 +35,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fllc_server.audit import service as audit
+from fllc_server.infra.cache import Cache
+from fllc_server.infra.ratelimit import RateLimiter
 from fllc_server.kit.errors import BadRequest, Conflict, RateLimited, Unauthorized
 from fllc_server.models import MfaCredential, MfaRecoveryCode, User, utcnow
-from fllc_server.state import AppState
 
 ISSUER = "FLLC Warehouse"
 RECOVERY_CODES = 10
@@ -134,9 +135,10 @@ class MfaRepository:
 class Mfa:
     """The rules above, in the request's transaction."""
 
-    def __init__(self, session: AsyncSession, state: AppState) -> None:
+    def __init__(self, session: AsyncSession, cache: Cache, limiter: RateLimiter) -> None:
         self.session = session
-        self.state = state
+        self.cache = cache  # the challenge tokens used already
+        self.limiter = limiter  # wrong codes per user
         self.repo = MfaRepository(session)
 
     async def begin_enrolment(self, user: User | int, username: str) -> tuple[str, str]:
@@ -192,13 +194,13 @@ class Mfa:
 
     async def ensure_unused(self, jti: str) -> None:
         """A challenge token opens one sign-in: once used, it is refused."""
-        if await self.state.cache.get(CONSUMED_PREFIX + jti) is not None:
+        if await self.cache.get(CONSUMED_PREFIX + jti) is not None:
             raise Unauthorized(
                 "This sign-in step was used already: sign in again", code="mfa_challenge_invalid"
             )
 
     async def mark_used(self, jti: str, expires_at: int) -> None:
-        await self.state.cache.set(CONSUMED_PREFIX + jti, b"1", max(1, expires_at - int(time.time()) + 10))
+        await self.cache.set(CONSUMED_PREFIX + jti, b"1", max(1, expires_at - int(time.time()) + 10))
 
     async def _accept_code(self, credential: MfaCredential, code: str) -> bool:
         code = code.strip().replace(" ", "")
@@ -216,7 +218,7 @@ class Mfa:
         return False
 
     async def _throttle(self, user_id: int) -> None:
-        verdict = await self.state.limiter.test(CODE_FAILURES, "mfa", str(user_id))
+        verdict = await self.limiter.test(CODE_FAILURES, "mfa", str(user_id))
         if not verdict.allowed:
             raise RateLimited(
                 f"Too many wrong codes; try again in {verdict.retry_after} s",
@@ -225,8 +227,9 @@ class Mfa:
             )
 
     async def _failed(self, user_id: int) -> None:
-        await self.state.limiter.hit(CODE_FAILURES, "mfa", str(user_id))
+        await self.limiter.hit(CODE_FAILURES, "mfa", str(user_id))
 
 
-def trusted_until(state: AppState) -> dt.datetime:
-    return utcnow() + dt.timedelta(days=state.settings.mfa_trust_days)
+def trusted_until(trust_days: int) -> dt.datetime:
+    """Until when a device trusted now skips the code (`mfa_trust_days` from now)."""
+    return utcnow() + dt.timedelta(days=trust_days)

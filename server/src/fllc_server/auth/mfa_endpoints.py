@@ -36,7 +36,8 @@ async def status(user: Authenticated, request: Request, session: SessionDep) -> 
 @router.post("/enrol", response_model=MfaEnrolment)
 async def enrol(user: Authenticated, request: Request, session: SessionDep) -> MfaEnrolment:
     """Start the set-up: a new secret, as text, otpauth:// URI and QR code (SVG and PNG)."""
-    secret, uri = await Mfa(session, get_state(request)).begin_enrolment(user.id, user.username)
+    state = get_state(request)
+    secret, uri = await Mfa(session, state.cache, state.limiter).begin_enrolment(user.id, user.username)
     svg, png = qr_images(uri)
     return MfaEnrolment(secret=secret, otpauth_uri=uri, qr_svg=svg, qr_png_base64=png)
 
@@ -46,7 +47,8 @@ async def confirm(
     body: MfaConfirm, user: Authenticated, request: Request, session: SessionDep
 ) -> MfaRecoveryCodes:
     """Finish the set-up with a first code; answers the ten recovery codes, shown only now."""
-    codes = await Mfa(session, get_state(request)).confirm_enrolment(user.id, body.code)
+    state = get_state(request)
+    codes = await Mfa(session, state.cache, state.limiter).confirm_enrolment(user.id, body.code)
     return MfaRecoveryCodes(recovery_codes=codes)
 
 

@@ -144,7 +144,7 @@ class AuthService:
     async def verify_mfa(self, body: MfaVerify) -> TokenPair:
         """The second step: the challenge of a right password plus a code (or recovery code)."""
         user_id, jti, expires_at = self.state.tokens.decode_challenge(body.challenge_token)
-        mfa = Mfa(self.session, self.state)
+        mfa = Mfa(self.session, self.state.cache, self.state.limiter)
         user = await self.users.get(user_id)
         if user is None or not user.is_active:
             raise Unauthorized("The account is not active", code="account_inactive")
@@ -156,7 +156,9 @@ class AuthService:
         if body.trust_device:
             assert pair.device_token is not None
             await self.devices.trust(
-                user.id, self.state.tokens.hash_refresh(pair.device_token), trusted_until(self.state)
+                user.id,
+                self.state.tokens.hash_refresh(pair.device_token),
+                trusted_until(self.state.settings.mfa_trust_days),
             )
         return pair
 
