@@ -84,12 +84,14 @@ def install_state(state: AppState, provider: TracerProvider) -> None:
     if not HTTPXClientInstrumentor().is_instrumented_by_opentelemetry:
         HTTPXClientInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)
     state.tracer_provider = provider
+    state.access_log.trace_ids = True  # traced: each request line names its trace
 
 
 def uninstall(state: AppState) -> None:
     provider, state.tracer_provider = state.tracer_provider, None
     if provider is None:
         return
+    state.access_log.trace_ids = False
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
     from opentelemetry.instrumentation.redis import RedisInstrumentor
     from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
