@@ -76,7 +76,7 @@ async def test_a_caller_is_answered_only_after_the_commit(
 
     @asynccontextmanager
     async def noting(**kwargs: Any) -> AsyncIterator[Any]:
-        ours = asyncio.current_task() is intake._flusher  # not a handling job's
+        ours = asyncio.current_task() in intake._flushers  # not a handling job's
         async with transaction(**kwargs) as session:
             yield session
             if ours:
@@ -116,4 +116,30 @@ async def test_a_message_the_database_refuses_fails_only_its_caller(
     assert not answers[2].duplicate
     stored = await _stored(app)
     assert sorted(stored) == ["p-0", "p-2"]
+    assert await _handle_jobs(app) == sorted(stored.values())
+
+
+@WAYS
+async def test_overlapping_batches_store_each_message_once(app: FastAPI, returning: bool | None) -> None:
+    """Messages keep arriving while batches commit, the same ids in several batches and callers:
+    each message is stored once, exactly one of its callers hears it is new, all hear its id."""
+    intake = InboxIntake(app.state.fllc, returning=returning)
+
+    async def wave(delay: float, ids: range) -> list[tuple[str, Any]]:
+        await asyncio.sleep(delay)
+        answers = await asyncio.gather(
+            *(intake.store(source="test", external_id=f"w-{n}", kind="k", payload={}) for n in ids)
+        )
+        return [(f"w-{n}", a) for n, a in zip(ids, answers, strict=True)]
+
+    waves = await asyncio.gather(
+        wave(0, range(40)), wave(0.005, range(20, 60)), wave(0.01, range(50, 80)), wave(0.01, range(80))
+    )
+    heard = [pair for one in waves for pair in one]
+    stored = await _stored(app)
+    assert sorted(stored) == sorted(f"w-{n}" for n in range(80))
+    for external_id, answer in heard:
+        assert answer.id == stored[external_id]
+    new = sorted(external_id for external_id, answer in heard if not answer.duplicate)
+    assert new == sorted(stored)  # once each
     assert await _handle_jobs(app) == sorted(stored.values())
