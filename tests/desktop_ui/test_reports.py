@@ -23,6 +23,7 @@ KINDS = (
     "purchasing",
     "sales",
     "count_variance",
+    "invoice_discrepancies",
 )
 
 

@@ -88,7 +88,9 @@ class RedisCache:
         return await future
 
     def _send(self) -> None:
-        batch, self._batch = self._batch or [], None
+        batch, self._batch = self._batch, None
+        if not batch:  # sent already (by close)
+            return
         task = asyncio.ensure_future(self._execute(batch))
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
@@ -138,7 +140,12 @@ class RedisCache:
         await self._redis.ping()
 
     async def close(self) -> None:
-        return None
+        """Let the batches on their way finish before the connection goes: a pipeline cut off by
+        the shutdown would be left open (and its caller unanswered)."""
+        if self._batch is not None:
+            self._send()
+        if self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
 
 
 class FreshRead:

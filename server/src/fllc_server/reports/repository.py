@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fllc_server.models import (
     AuditEntry,
     Category,
+    EdiOrder,
     InventoryMovement,
     Location,
     Order,
@@ -42,6 +43,22 @@ class ProductInfo(NamedTuple):
     reorder_point: int
     reorder_quantity: int
     deleted: bool
+
+
+class EdiInvoiceRow(NamedTuple):
+    order_id: int
+    number: str
+    supplier_id: int
+    invoice: Any  # the 810 as stored (integrations.edi.documents)
+    invoiced_at: dt.datetime
+
+
+class OrderLineSku(NamedTuple):
+    line_id: int
+    sku: str
+    ordered: int
+    received: int
+    unit_cost: Decimal
 
 
 class Level(NamedTuple):
@@ -310,6 +327,41 @@ class ReportRepository:
             query = query.where(po.supplier_id == supplier_id)
         rows = await self.session.execute(query.order_by(po.number, line.id))
         return [OrderLineRow._make(row) for row in rows.all()]
+
+    async def edi_invoices(self, supplier_id: int | None) -> list[EdiInvoiceRow]:
+        """Every purchase order a supplier invoiced by EDI (810), latest invoice first."""
+        po, edi = PurchaseOrder, EdiOrder
+        query = (
+            select(po.id, po.number, po.supplier_id, edi.invoice, edi.invoiced_at)
+            .join(edi, edi.purchase_order_id == po.id)
+            .where(edi.invoice.is_not(None), edi.invoiced_at.is_not(None))
+        )
+        if supplier_id is not None:
+            query = query.where(po.supplier_id == supplier_id)
+        rows = await self.session.execute(query.order_by(edi.invoiced_at.desc(), po.id))
+        return [EdiInvoiceRow._make(row) for row in rows.all()]
+
+    async def order_lines_with_skus(self, order_ids: Sequence[int]) -> dict[int, list[OrderLineSku]]:
+        """The orders' lines in line order, each with its product's SKU."""
+        found: dict[int, list[OrderLineSku]] = {}
+        line = PurchaseOrderLine
+        for chunk in _chunks(order_ids):
+            rows = await self.session.execute(
+                select(
+                    line.purchase_order_id,
+                    line.id,
+                    Product.sku,
+                    line.ordered_quantity,
+                    line.received_quantity,
+                    line.unit_cost,
+                )
+                .join(Product, Product.id == line.product_id)
+                .where(line.purchase_order_id.in_(chunk))
+                .order_by(line.purchase_order_id, line.id)
+            )
+            for row in rows.all():
+                found.setdefault(row[0], []).append(OrderLineSku._make(row[1:]))
+        return found
 
     async def first_receipts(self, order_ids: Sequence[int]) -> dict[int, dt.datetime]:
         """When each order's first goods arrived (its first intake movement)."""

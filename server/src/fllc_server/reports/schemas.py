@@ -30,6 +30,7 @@ class ReportKind(StrEnum):
     PURCHASING = "purchasing"
     SALES = "sales"
     COUNT_VARIANCE = "count_variance"
+    INVOICE_DISCREPANCIES = "invoice_discrepancies"
 
 
 class Period(RequestSchema):
@@ -182,6 +183,13 @@ class CountVarianceParams(Period):
     differences_only: bool = False
 
 
+class InvoiceDiscrepanciesParams(RequestSchema):
+    """The three-way match of every EDI invoice (810): ordered vs received vs invoiced per line."""
+
+    supplier_id: Id | None = None
+    matched_lines: bool = Field(default=False, description="list the lines that match too")
+
+
 PARAMS: dict[ReportKind, type[RequestSchema]] = {
     ReportKind.STOCK_VALUATION: StockValuationParams,
     ReportKind.LOW_STOCK: LowStockParams,
@@ -191,6 +199,7 @@ PARAMS: dict[ReportKind, type[RequestSchema]] = {
     ReportKind.PURCHASING: PurchasingParams,
     ReportKind.SALES: SalesParams,
     ReportKind.COUNT_VARIANCE: CountVarianceParams,
+    ReportKind.INVOICE_DISCREPANCIES: InvoiceDiscrepanciesParams,
 }
 
 
@@ -247,6 +256,12 @@ class CountVarianceRequest(RequestSchema):
     format: Format = _FORMAT
 
 
+class InvoiceDiscrepanciesRequest(RequestSchema):
+    kind: Literal[ReportKind.INVOICE_DISCREPANCIES]
+    params: InvoiceDiscrepanciesParams = Field(default_factory=InvoiceDiscrepanciesParams)
+    format: Format = _FORMAT
+
+
 AnyReportRequest = (
     StockValuationRequest
     | LowStockRequest
@@ -256,6 +271,7 @@ AnyReportRequest = (
     | PurchasingRequest
     | SalesRequest
     | CountVarianceRequest
+    | InvoiceDiscrepanciesRequest
 )
 ReportRequest = Annotated[AnyReportRequest, Field(discriminator="kind")]
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fllc_server.reports import stock_reports, trade_reports
+from fllc_server.reports import invoice_reports, stock_reports, trade_reports
 from fllc_server.reports.render import CONTENT_TYPES, Format, Header, render
 from fllc_server.reports.repository import ReportRepository
 from fllc_server.reports.schemas import PARAMS, AnyReportRequest, ReportKind
@@ -33,6 +33,7 @@ BUILDERS: dict[ReportKind, Builder] = {
     ReportKind.PURCHASING: trade_reports.purchasing,
     ReportKind.SALES: trade_reports.sales,
     ReportKind.COUNT_VARIANCE: trade_reports.count_variance,
+    ReportKind.INVOICE_DISCREPANCIES: invoice_reports.invoice_discrepancies,
 }
 assert set(BUILDERS) == set(PARAMS) == set(ReportKind)
 

@@ -5,9 +5,12 @@ that does not match."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+import pypdf
 import pytest
 from fllc_server.integrations.edi import x12
 
@@ -168,3 +171,52 @@ async def test_an_invoice_that_disagrees_is_listed_with_its_discrepancies(setup)
     assert box["discrepancies"] == ["invoiced 10 but received 0", "invoiced at 44.00 but ordered at 41.20"]
     listed = await exchange.client.get("/api/v1/edi/discrepancies", headers=exchange.headers["manager"])
     assert [o["purchase_order_id"] for o in listed.json()] == [order_id]
+
+
+PRICE = "invoiced at 44.00 but ordered at 41.20"
+
+
+async def _report(exchange: Exchange, fmt: str, params: dict[str, Any]) -> bytes:
+    headers = exchange.headers["manager"]
+    body = {"kind": "invoice_discrepancies", "format": fmt, "params": params}
+    asked = await exchange.client.post("/api/v1/reports", json=body, headers=headers)
+    assert asked.status_code == 202, asked.text
+    (job,) = [j for j in await exchange.shop.jobs_done("reports.generate", 1) if j.id == asked.json()["id"]]
+    assert job.result is not None
+    assert job.result["filename"].startswith("invoice_discrepancies-")
+    response = await exchange.client.get(f"/api/v1/reports/{job.id}/download", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+async def test_the_discrepancies_are_in_a_report_as_xlsx_and_pdf(setup, tmp_path: Path) -> None:
+    exchange, partner_id, order_id, po = setup
+    exchange.acme.send(
+        "inv.edi", exchange.acme.interchange(7006, invoice(po, box_price="44.00", box_quantity=10))
+    )
+    await exchange.poll(partner_id)
+    number = (
+        await exchange.client.get(f"/api/v1/purchase-orders/{order_id}", headers=exchange.headers["manager"])
+    ).json()["number"]
+
+    workbook = openpyxl.load_workbook(io.BytesIO(await _report(exchange, "xlsx", {})))
+    rows = list(workbook["invoice_discrepancies"].iter_rows(values_only=True))
+    header = rows.index(
+        ("PO", "Supplier", "Invoice", "Invoice date", "SKU", "Ordered", "Received", "Invoiced", "Unit cost",
+         "Invoiced price", "Discrepancy")
+    )  # fmt: skip
+    lines = rows[header + 1 : -1]
+    assert [(r[0], r[2], r[4], r[5], r[6], r[7], r[8], r[9], r[10]) for r in lines] == [
+        (number, "INV-40017", "SKU-1001", 24, 0, 24, 3.75, 3.75, "invoiced 24 but received 0"),
+        (number, "INV-40017", "SKU-2002", 10, 0, 10, 41.2, 44, "invoiced 10 but received 0"),
+        (number, "INV-40017", "SKU-2002", None, None, None, None, None, PRICE),
+    ]  # fmt: skip
+    assert rows[-1][0] == "Total"
+    assert rows[-1][5:8] == (34, 0, 34)
+
+    pdf = await _report(exchange, "pdf", {})
+    text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "Invoice discrepancies (three-way match)" in text
+    assert PRICE in text
+    assert "1 (1 with discrepancies)" in text
+    (tmp_path / "discrepancies.pdf").write_bytes(pdf)  # to look at: pytest --basetemp=DIR

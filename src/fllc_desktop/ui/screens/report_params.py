@@ -115,6 +115,14 @@ KINDS: tuple[ReportKind, ...] = (
             Param("differences_only", "Differences only", "flag", default=False),
         ),
     ),
+    ReportKind(
+        "invoice_discrepancies",
+        "Invoice discrepancies (EDI)",
+        (
+            Param("supplier_id", "Supplier", "supplier"),
+            Param("matched_lines", "Matching lines too", "flag", default=False),
+        ),
+    ),
 )
 BY_KEY = {kind.key: kind for kind in KINDS}
 
