@@ -208,6 +208,16 @@ def groups(draw: st.DrawFn, version: x12.Version, number: int) -> x12.Functional
     )
 
 
+interchange_acks = st.builds(
+    x12.InterchangeAck,
+    control_number=st.integers(1, 999_999_999),
+    date=dates,
+    time=minutes,
+    status=st.sampled_from(x12.Ta1Status),
+    note=st.sampled_from(x12.Ta1Note),
+)
+
+
 @st.composite
 def interchanges(draw: st.DrawFn) -> x12.Interchange:
     version = draw(st.sampled_from(x12.Version))
@@ -224,6 +234,7 @@ def interchanges(draw: st.DrawFn) -> x12.Interchange:
         usage=draw(st.sampled_from(x12.Usage)),
         ack_requested=draw(st.booleans()),
         groups=tuple(draw(groups(version, n)) for n in numbers),
+        acks=tuple(draw(st.lists(interchange_acks, max_size=2))),
     )
 
 

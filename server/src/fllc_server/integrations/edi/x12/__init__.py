@@ -1,4 +1,5 @@
-"""A small X12 codec for the supply-chain transaction sets: 850, 855, 856, 810 and 997.
+"""A small X12 codec for the supply-chain transaction sets: 850, 855, 856, 810 and 997, and TA1
+interchange acknowledgements.
 
 Versions 004010 and 005010. Database- and Qt-free: it imports nothing from the rest of the
 server (an import-linter contract / test keeps it so).
@@ -18,6 +19,9 @@ from fllc_server.integrations.edi.x12.common import Item, Party
 from fllc_server.integrations.edi.x12.envelope import (
     FunctionalGroup,
     Interchange,
+    InterchangeAck,
+    Ta1Note,
+    Ta1Status,
     TransactionSet,
     Usage,
     Version,
@@ -93,6 +97,7 @@ def decode(data: bytes) -> Interchange:
         usage=header.usage,
         ack_requested=header.ack_requested,
         groups=groups,
+        acks=tuple(outcome.acks),
     )
 
 
@@ -120,6 +125,7 @@ __all__ = [
     "GroupCode",
     "GroupError",
     "Interchange",
+    "InterchangeAck",
     "InterchangeError",
     "InterchangeOutcome",
     "Invoice",
@@ -138,6 +144,8 @@ __all__ = [
     "SetCode",
     "ShipNotice",
     "ShipmentOrder",
+    "Ta1Note",
+    "Ta1Status",
     "TransactionSet",
     "TransactionSetError",
     "Usage",

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from fllc_server.integrations.edi.x12.elements import SegmentView, SetCursor
-from fllc_server.integrations.edi.x12.envelope import Usage, Version
+from fllc_server.integrations.edi.x12.envelope import InterchangeAck, Ta1Note, Ta1Status, Usage, Version
 from fllc_server.integrations.edi.x12.errors import (
     ElementCode,
     ElementError,
@@ -80,6 +80,7 @@ class InterchangeOutcome:
     header: InterchangeHeader
     delimiters: Delimiters
     groups: list[GroupOutcome] = field(default_factory=list)
+    acks: list[InterchangeAck] = field(default_factory=list)  # TA1s
 
     def first_error(self) -> X12Error | None:
         for group in self.groups:
@@ -200,7 +201,9 @@ class _Reader:
 
     def _envelope(self, row: Fields, position: int) -> None:
         tag = row[0]
-        if tag == "GS":
+        if tag == "TA1" and self.group is None and not self.outcome.groups:
+            self.outcome.acks.append(_read_ta1(row, position))
+        elif tag == "GS":
             if self.group is not None:
                 self._close_group(None)
             self._open_group(Segment(tag, row[1:], position))
@@ -333,6 +336,37 @@ class _Reader:
                 position=iea.position,
                 element=2,
             )
+
+
+def _read_ta1(row: Fields, position: int) -> InterchangeAck:
+    """TA101 control number, TA102 YYMMDD, TA103 HHMM, TA104 A/E/R, TA105 note code."""
+    view = SegmentView(row, position)
+
+    def fail(message: str, element: int) -> InterchangeError:
+        return InterchangeError(
+            f"TA1{element:02d}: {message}", segment="TA1", position=position, element=element
+        )
+
+    number, day, at = view.raw(1), view.raw(2), view.raw(3)
+    if len(number) != 9 or not is_digits(number):
+        raise fail(f"{number!r} is not a 9-digit control number", 1)
+    try:
+        if len(day) != 6 or not is_digits(day):
+            raise ValueError(day)
+        date = dt.date(2000 + int(day[:2]), int(day[2:4]), int(day[4:]))
+    except ValueError:
+        raise fail(f"{day!r} is not a YYMMDD date", 2) from None
+    if len(at) != 4 or not is_digits(at) or int(at[:2]) > 23 or int(at[2:]) > 59:
+        raise fail(f"{at!r} is not an HHMM time", 3)
+    if view.raw(4) not in {s.value for s in Ta1Status}:
+        raise fail(f"{view.raw(4)!r} is not A, E or R", 4)
+    if view.raw(5) not in {n.value for n in Ta1Note}:
+        raise fail(f"{view.raw(5)!r} is not an interchange note code", 5)
+    if view.count > 5:
+        raise fail("too many elements", 6)
+    return InterchangeAck(
+        int(number), date, dt.time(int(at[:2]), int(at[2:])), Ta1Status(view.raw(4)), Ta1Note(view.raw(5))
+    )
 
 
 def _field(row: Fields, n: int) -> str:

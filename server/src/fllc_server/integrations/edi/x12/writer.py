@@ -105,6 +105,16 @@ def encode(interchange: Interchange, delimiters: Delimiters | None = None, *, li
     delimiters.validate()
     end = delimiters.segment + line_ending
     parts = [isa(interchange, delimiters), end]
+    for ack in interchange.acks:
+        number = _control_number(ack.control_number, "TA1", 1)
+        ta1 = (
+            f"{number:09d}",
+            ack.date.strftime("%y%m%d"),
+            ack.time.strftime("%H%M"),
+            ack.status.value,
+            ack.note.value,
+        )
+        parts.extend((join_segment("TA1", ta1, delimiters), end))
     numbers: set[int] = set()
     for group in interchange.groups:
         if group.control_number in numbers:
