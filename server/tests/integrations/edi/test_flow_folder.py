@@ -4,6 +4,7 @@ that does not match."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from pathlib import Path
@@ -220,3 +221,20 @@ async def test_the_discrepancies_are_in_a_report_as_xlsx_and_pdf(setup, tmp_path
     assert PRICE in text
     assert "1 (1 with discrepancies)" in text
     (tmp_path / "discrepancies.pdf").write_bytes(pdf)  # to look at: pytest --basetemp=DIR
+
+
+async def test_a_ta1_is_kept_named_on_the_inbox_message(setup) -> None:
+    exchange, partner_id, _order_id, po = setup
+    sent = x12.decode(exchange.acme.interchange(7008, po))  # an interchange of Acme's, for its envelope
+    ta1 = x12.InterchangeAck(
+        905,
+        dt.date(2026, 11, 30),
+        dt.time(9, 30),
+        x12.Ta1Status.REJECTED,
+        x12.Ta1Note.DUPLICATE_CONTROL_NUMBER,
+    )
+    exchange.acme.send("ta1.edi", x12.encode(dataclasses.replace(sent, groups=(), acks=(ta1,))))
+    await exchange.poll(partner_id)
+    (message,) = [m for m in await exchange.shop.inbox() if "ta1" in str(m.payload.get("filename"))]
+    assert message.status == "handled"
+    assert message.error == "TA1 for our interchange 905: R 025 (not applied)"

@@ -132,6 +132,11 @@ async def handle(context: HandlerContext) -> Outcome:
     refused = sum(1 for group in outcome.groups for s in group.sets if s.errors) + sum(
         1 for group in outcome.groups if group.errors
     )
+    # TA1s are read but not applied yet: each is named in the message, so none passes unseen.
+    done += [
+        f"TA1 for our interchange {ack.control_number}: {ack.status.value} {ack.note.value} (not applied)"
+        for ack in outcome.acks
+    ]
     summary = "; ".join(done)
     if refused:
         summary = f"{summary}; {refused} set(s) or group(s) rejected (see the 997)".lstrip("; ")
