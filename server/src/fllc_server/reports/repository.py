@@ -5,6 +5,7 @@ database where it is a plain SUM/GROUP BY and in Python where it needs dates or 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -225,7 +226,17 @@ class ReportRepository:
     async def balances_before(
         self, end: dt.datetime, *, product_id: int | None, location_id: int | None
     ) -> dict[tuple[int, int | None], int]:
-        """Opening balances per (product, location or None for all locations)."""
+        """Opening balances per (product, location or None for all locations). For every product
+        they come from the latest snapshot before `end` and the log since it (levels_before); for
+        one product, from its own movements (its index: one product's history stays quick)."""
+        if product_id is None:
+            opening: dict[tuple[int, int | None], int] = defaultdict(int)
+            for level in await self.levels_before(end):
+                if location_id is None:
+                    opening[(level.product_id, None)] += level.quantity
+                elif level.location_id == location_id:
+                    opening[(level.product_id, level.location_id)] += level.quantity
+            return dict(opening)
         columns: list[Any] = [InventoryMovement.product_id]
         if location_id is not None:
             columns.append(InventoryMovement.location_id)
