@@ -124,9 +124,12 @@ async def test_an_interchange_seen_before_is_answered_as_a_duplicate_and_not_app
     assert "duplicate" in messages[1].error
     edi = await exchange.edi(order_id)
     assert len(edi["cartons"]) == 2
-    await exchange.shop.jobs_done("edi.send", 3)  # the first answer, sent again
-    assert exchange.acme.new_files() == []  # same file name: it replaced itself
+    await exchange.shop.jobs_done("edi.send", 4)  # a TA1 R 025, and the first answer sent again
+    (refusal,) = exchange.acme.new_files()  # the first answer has its name: it replaced itself
     assert answer.control_number == 2
+    assert [(a.control_number, a.status, a.note) for a in refusal.acks] == [
+        (7002, x12.Ta1Status.REJECTED, x12.Ta1Note.DUPLICATE_CONTROL_NUMBER)
+    ]
 
 
 async def test_a_file_that_cannot_be_read_is_kept_with_the_reason(setup) -> None:
@@ -223,18 +226,96 @@ async def test_the_discrepancies_are_in_a_report_as_xlsx_and_pdf(setup, tmp_path
     (tmp_path / "discrepancies.pdf").write_bytes(pdf)  # to look at: pytest --basetemp=DIR
 
 
-async def test_a_ta1_is_kept_named_on_the_inbox_message(setup) -> None:
-    exchange, partner_id, _order_id, po = setup
-    sent = x12.decode(exchange.acme.interchange(7008, po))  # an interchange of Acme's, for its envelope
-    ta1 = x12.InterchangeAck(
-        905,
-        dt.date(2026, 11, 30),
-        dt.time(9, 30),
-        x12.Ta1Status.REJECTED,
-        x12.Ta1Note.DUPLICATE_CONTROL_NUMBER,
+def _ta1_file(exchange: Exchange, number: int, ack: x12.InterchangeAck, **envelope: Any) -> bytes:
+    """An interchange of Acme's holding only `ack`."""
+    acme = x12.decode(exchange.acme.interchange(number))
+    return x12.encode(dataclasses.replace(acme, acks=(ack,), **envelope))
+
+
+async def _our_interchange(exchange: Exchange, partner_id: int) -> dict[str, Any]:
+    listed = await exchange.client.get(
+        f"/api/v1/edi/partners/{partner_id}/interchanges", headers=exchange.headers["admin"]
     )
-    exchange.acme.send("ta1.edi", x12.encode(dataclasses.replace(sent, groups=(), acks=(ta1,))))
+    (ours,) = [row for row in listed.json() if row["direction"] == "out" and "850" in row["set_ids"]]
+    return dict(ours)
+
+
+async def test_a_ta1_rejecting_our_850_marks_its_interchange_and_the_order(setup) -> None:
+    exchange, partner_id, order_id, _po = setup
+    ours = await _our_interchange(exchange, partner_id)
+    assert ours["status"] == "sent"
+    number, day, at = ours["control_number"], dt.date(2026, 12, 3), dt.time(9, 30)
+    rejected = x12.InterchangeAck(number, day, at, x12.Ta1Status.REJECTED, x12.Ta1Note.CONTENT_INVALID)
+    exchange.acme.send("ta1.edi", _ta1_file(exchange, 7008, rejected))
     await exchange.poll(partner_id)
-    (message,) = [m for m in await exchange.shop.inbox() if "ta1" in str(m.payload.get("filename"))]
+    (message,) = await exchange.shop.inbox()
     assert message.status == "handled"
-    assert message.error == "TA1 for our interchange 905: R 025 (not applied)"
+    assert message.error == f"TA1 for our interchange {ours['control_number']}: R 024"
+    ours = await _our_interchange(exchange, partner_id)
+    assert (ours["status"], ours["error"]) == ("rejected", "TA1 R 024 content invalid")
+    edi = await exchange.edi(order_id)
+    assert edi["status"] == "rejected"
+    assert edi["ack_reasons"][-1] == f"interchange {ours['control_number']}: TA1 R 024 content invalid"
+    # A TA1 about an interchange we never sent is kept as failed.
+    unknown = dataclasses.replace(rejected, control_number=424242)
+    exchange.acme.send("ta1-unknown.edi", _ta1_file(exchange, 7009, unknown))
+    await exchange.poll(partner_id)
+    assert [m.status for m in await exchange.shop.inbox()] == ["handled", "failed"]
+
+
+async def test_a_ta1_accepting_our_interchange_marks_it_accepted(setup) -> None:
+    exchange, partner_id, order_id, _po = setup
+    ours = await _our_interchange(exchange, partner_id)
+    accepted = x12.InterchangeAck(
+        ours["control_number"], dt.date(2026, 12, 3), dt.time(9, 30), x12.Ta1Status.ACCEPTED
+    )
+    exchange.acme.send("ta1.edi", _ta1_file(exchange, 7010, accepted))
+    await exchange.poll(partner_id)
+    assert [(m.status, m.error) for m in await exchange.shop.inbox()] == [
+        ("handled", f"TA1 for our interchange {ours['control_number']}: A 000")
+    ]
+    assert (await _our_interchange(exchange, partner_id))["status"] == "accepted"
+    assert (await exchange.edi(order_id))["status"] == "sent"
+    await exchange.shop.jobs_done("edi.send", 1)  # a TA1 is not answered
+
+
+async def test_isa14_asks_for_a_ta1_and_gets_it_with_the_997(setup) -> None:
+    exchange, partner_id, _order_id, po = setup
+    asking = x12.decode(exchange.acme.interchange(7011, ship_notice(po)))
+    exchange.acme.send("asn.edi", x12.encode(dataclasses.replace(asking, ack_requested=True)))
+    await exchange.poll(partner_id)
+    await exchange.shop.jobs_done("edi.send", 2)
+    (answer,) = exchange.acme.new_files()
+    assert answer.acks == (
+        x12.InterchangeAck(
+            7011, dt.date(2026, 12, 3), dt.time(9, 30), x12.Ta1Status.ACCEPTED, x12.Ta1Note.NO_ERROR
+        ),
+    )
+    assert [type(d).__name__ for d in answer.documents] == ["FunctionalAck"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "note"),
+    [
+        (b"IEA*1*000007012", x12.Ta1Note.GROUP_COUNT_INVALID),
+        (b"IEA*0*000007099", x12.Ta1Note.CONTROL_NUMBER_MISMATCH),
+    ],
+)
+async def test_an_envelope_error_is_answered_with_a_ta1_rejection(
+    setup, fault: bytes, note: x12.Ta1Note
+) -> None:
+    exchange, partner_id, _order_id, _po = setup
+    ack = x12.InterchangeAck(1, dt.date(2026, 12, 3), dt.time(9, 30), x12.Ta1Status.ACCEPTED)
+    broken = _ta1_file(exchange, 7012, ack).replace(b"IEA*0*000007012", fault)
+    exchange.acme.send("broken.edi", broken)
+    await exchange.poll(partner_id)
+    (message,) = await exchange.shop.inbox()
+    assert message.status == "failed"
+    assert message.error is not None
+    assert message.error.endswith(f"(answered with TA1 R {note.value})")
+    await exchange.shop.jobs_done("edi.send", 2)
+    (answer,) = exchange.acme.new_files()
+    assert answer.acks == (
+        x12.InterchangeAck(7012, dt.date(2026, 12, 3), dt.time(9, 30), x12.Ta1Status.REJECTED, note),
+    )
+    assert answer.groups == ()

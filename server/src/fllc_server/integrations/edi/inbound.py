@@ -4,11 +4,13 @@ only after that commit is the file taken off the partner's side. The inbox handl
 interchange and, in one transaction:
 
 - refuses a file it cannot read, or one not from this partner to us: the message is kept as failed
-  with the reason (an unreadable envelope gets no 997; TA1 is out of scope);
+  with the reason; when the ISA can be read and is this partner's, a TA1 R answers it (IEA01
+  wrong: 021, IEA02 not ISA13: 001, cut: 023);
 - answers an interchange whose ISA13 it has seen from this partner before as a duplicate: the 997
-  sent the first time is sent again, nothing is applied twice;
+  sent the first time is sent again with a TA1 R 025; nothing is applied twice;
 - otherwise notes the ISA13, makes the 997s that answer its groups (when the partner exchanges
-  997s; a 997 itself is not acknowledged) and applies every set that was accepted."""
+  997s; a 997 itself is not acknowledged) and a TA1 A when ISA14 asks for one, applies every
+  set that was accepted, and marks each of our interchanges a TA1 in it acknowledges."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from fllc_server.integrations.edi.documents import DocumentApplier
 from fllc_server.integrations.edi.outbound import SEND_KIND, new_interchange
 from fllc_server.integrations.edi.partners import settings_of
 from fllc_server.integrations.edi.repository import EdiRepository
+from fllc_server.integrations.edi.schemas import EdiStatus
 from fllc_server.integrations.edi.transport import transport_for
 from fllc_server.integrations.inbox.service import Handler, HandlerContext, Outcome, receive
 from fllc_server.jobs.service import JobService
@@ -95,7 +98,7 @@ async def handle(context: HandlerContext) -> Outcome:
     try:
         outcome = x12.read_interchange(data)
     except x12.X12Error as exc:
-        raise FileRefused(f"{filename} cannot be read: {exc}") from None
+        return await _refuse_envelope(context, partner, data, filename, exc)
     header = outcome.header
     _check_parties(header, partner, filename)
     set_ids = ",".join(dict.fromkeys(s.set_id for g in outcome.groups for s in g.sets))[:64]
@@ -109,6 +112,10 @@ async def handle(context: HandlerContext) -> Outcome:
     first = await repo.seen_inbound(partner.id, header.control_number)
     assert first is not None
     if not fresh:
+        # The envelope is refused as a duplicate (TA1 R 025); the first answer is sent again.
+        await new_interchange(
+            context.session, context.state, partner, [], [_ta1(header, x12.Ta1Note.DUPLICATE_CONTROL_NUMBER)]
+        )
         if first.answer_id is not None:
             await JobService(context.session, context.state).submit(
                 SEND_KIND, {"interchange_id": first.answer_id, "again": True}, None
@@ -118,9 +125,11 @@ async def handle(context: HandlerContext) -> Outcome:
             f"duplicate: interchange {header.control_number} was received before "
             f"(inbox message {first.inbox_id}); answered again, not applied twice",
         )
-    acks = x12.acknowledge(outcome)
-    if acks and "997" in (partner.sets or []):
-        answer = await new_interchange(context.session, context.state, partner, acks)
+    acks = x12.acknowledge(outcome) if "997" in (partner.sets or []) else []
+    # A TA1 when the sender asked for one (ISA14 = 1); an interchange of TA1s only is not answered.
+    ta1s = [_ta1(header)] if header.ack_requested and outcome.groups else []
+    if acks or ta1s:
+        answer = await new_interchange(context.session, context.state, partner, acks, ta1s)
         first.answer_id = answer.id
     applier = DocumentApplier(repo, partner)
     done = [
@@ -132,15 +141,50 @@ async def handle(context: HandlerContext) -> Outcome:
     refused = sum(1 for group in outcome.groups for s in group.sets if s.errors) + sum(
         1 for group in outcome.groups if group.errors
     )
-    # TA1s are read but not applied yet: each is named in the message, so none passes unseen.
-    done += [
-        f"TA1 for our interchange {ack.control_number}: {ack.status.value} {ack.note.value} (not applied)"
-        for ack in outcome.acks
-    ]
+    done += [await _apply_ta1(repo, partner, ack) for ack in outcome.acks]
     summary = "; ".join(done)
     if refused:
         summary = f"{summary}; {refused} set(s) or group(s) rejected (see the 997)".lstrip("; ")
     return Outcome("handled", summary or None)
+
+
+def _ta1(header: x12.InterchangeHeader, note: x12.Ta1Note = x12.Ta1Note.NO_ERROR) -> x12.InterchangeAck:
+    status = x12.Ta1Status.ACCEPTED if note is x12.Ta1Note.NO_ERROR else x12.Ta1Status.REJECTED
+    return x12.InterchangeAck(header.control_number, header.date, header.time, status, note)
+
+
+async def _refuse_envelope(
+    context: HandlerContext, partner: Any, data: bytes, filename: str, error: x12.X12Error
+) -> Outcome:
+    """A file that cannot be read is kept as failed with the reason; when its ISA can be read and
+    is from this partner to us, a TA1 rejecting the interchange is sent back (kept with it)."""
+    reason = f"{filename} cannot be read: {error}"
+    try:
+        header = x12.read_header(data)
+        _check_parties(header, partner, filename)
+    except (x12.X12Error, FileRefused):
+        raise FileRefused(reason) from None
+    note = (
+        x12.envelope_note(error) if isinstance(error, x12.InterchangeError) else x12.Ta1Note.CONTENT_INVALID
+    )
+    await new_interchange(context.session, context.state, partner, [], [_ta1(header, note)])
+    return Outcome("failed", f"{reason} (answered with TA1 R {note.value})")
+
+
+async def _apply_ta1(repo: EdiRepository, partner: Any, ack: x12.InterchangeAck) -> str:
+    """A partner's TA1 about one of our interchanges: accepted or rejected at the envelope level;
+    a rejection also rejects the orders whose 850 it carried, with the reason."""
+    sent = await repo.sent_interchange(partner.id, ack.control_number)
+    if sent is None:
+        raise FileRefused(f"TA1 acknowledges interchange {ack.control_number}, which we never sent")
+    note = f"TA1 {ack.status.value} {ack.note.value} {ack.note.name.lower().replace('_', ' ')}"
+    sent.status = "rejected" if ack.status is x12.Ta1Status.REJECTED else "accepted"
+    sent.error = note if ack.status is not x12.Ta1Status.ACCEPTED else None
+    if ack.status is x12.Ta1Status.REJECTED:
+        for edi in await repo.edi_orders_of_interchange(sent.id):
+            edi.status = EdiStatus.REJECTED.value
+            edi.ack_reasons = [*edi.ack_reasons, f"interchange {ack.control_number}: {note}"]
+    return f"TA1 for our interchange {ack.control_number}: {ack.status.value} {ack.note.value}"
 
 
 def inbox_handlers() -> dict[str, Handler]:

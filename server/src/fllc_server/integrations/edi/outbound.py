@@ -28,15 +28,19 @@ def filename_of(partner: EdiPartner, control_number: int, set_ids: str) -> str:
 
 
 async def new_interchange(
-    session: AsyncSession, state: AppState, partner: EdiPartner, documents: Sequence[x12.Document]
+    session: AsyncSession,
+    state: AppState,
+    partner: EdiPartner,
+    documents: Sequence[x12.Document],
+    acks: Sequence[x12.InterchangeAck] = (),
 ) -> EdiInterchange:
-    """One interchange to `partner` with a group per functional id; ISA13 and each GS06 take the
-    partner's next control numbers. Stored, and sent after the commit."""
+    """One interchange to `partner` with its TA1s (`acks`) and a group per functional id; ISA13
+    and each GS06 take the partner's next control numbers. Stored, and sent after the commit."""
     repo = EdiRepository(session)
     by_group: dict[str, list[x12.Document]] = {}
     for document in documents:
         by_group.setdefault(document.functional_id, []).append(document)
-    numbers = [await repo.next_control_number(partner.id) for _ in by_group]
+    numbers = [await repo.next_control_number(partner.id) for _ in by_group or [None]]
     settings = settings_of(partner)
     now = utcnow().replace(microsecond=0)
     version = x12.Version(partner.version)
@@ -51,7 +55,7 @@ async def new_interchange(
             version=version.group_version,
             sets=tuple(x12.TransactionSet(f"{n:04d}", doc) for n, doc in enumerate(docs, start=1)),
         )
-        for (functional_id, docs), number in zip(by_group.items(), numbers, strict=True)
+        for (functional_id, docs), number in zip(by_group.items(), numbers[: len(by_group)], strict=True)
     )
     interchange = x12.Interchange(
         sender_qualifier=partner.our_qualifier,
@@ -64,9 +68,10 @@ async def new_interchange(
         version=version,
         usage=x12.Usage(partner.usage),
         groups=groups,
+        acks=tuple(acks),
     )
     data = x12.encode(interchange, settings.delimiters(), line_ending="\n")
-    set_ids = ",".join(dict.fromkeys(doc.set_id for doc in documents))
+    set_ids = ",".join(dict.fromkeys([*(["TA1"] if acks else []), *(doc.set_id for doc in documents)]))
     row = EdiInterchange(
         partner_id=partner.id,
         direction="out",

@@ -95,6 +95,17 @@ class EdiRepository:
             )
         )
 
+    async def sent_interchange(self, partner_id: int, control_number: int) -> EdiInterchange | None:
+        return await self.session.scalar(
+            select(EdiInterchange)
+            .where(
+                EdiInterchange.partner_id == partner_id,
+                EdiInterchange.direction == "out",
+                EdiInterchange.control_number == control_number,
+            )
+            .with_for_update()
+        )
+
     async def record_inbound(self, partner_id: int, control_number: int, **values: object) -> bool:
         """Note an inbound ISA13 unless it was seen before from this partner; True when new."""
         statement = insert(EdiInterchange).values(

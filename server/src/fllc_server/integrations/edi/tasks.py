@@ -36,7 +36,7 @@ async def send_interchange(context: JobContext, params: dict[str, Any]) -> dict[
         row = await repo.interchange(int(params["interchange_id"]))
         if row is None or row.data is None:
             raise JobFailed(f"No interchange {params['interchange_id']} to send")
-        if row.status == "sent" and not params.get("again"):
+        if row.status != "pending" and not params.get("again"):  # sent (or answered by a TA1)
             return {"filename": row.filename, "already_sent": True}
         partner = await repo.partner(row.partner_id)
         assert partner is not None
@@ -50,7 +50,9 @@ async def send_interchange(context: JobContext, params: dict[str, Any]) -> dict[
         repo = EdiRepository(session)
         row = await repo.interchange(int(params["interchange_id"]), lock=True)
         assert row is not None
-        row.status, row.sent_at, row.error = "sent", utcnow(), None
+        if row.status == "pending":
+            row.status, row.error = "sent", None
+        row.sent_at = utcnow()
         for edi in await repo.edi_orders_of_interchange(row.id):
             edi.sent_at = edi.sent_at or row.sent_at
             advance(edi, EdiStatus.SENT)

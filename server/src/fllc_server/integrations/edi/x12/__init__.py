@@ -40,7 +40,13 @@ from fllc_server.integrations.edi.x12.errors import (
     TransactionSetError,
     X12Error,
 )
-from fllc_server.integrations.edi.x12.reader import InterchangeOutcome, read_interchange
+from fllc_server.integrations.edi.x12.reader import (
+    InterchangeHeader,
+    InterchangeOutcome,
+    envelope_note,
+    read_header,
+    read_interchange,
+)
 from fllc_server.integrations.edi.x12.registry import Document
 from fllc_server.integrations.edi.x12.sets.ack855 import (
     AckLine,
@@ -127,6 +133,7 @@ __all__ = [
     "Interchange",
     "InterchangeAck",
     "InterchangeError",
+    "InterchangeHeader",
     "InterchangeOutcome",
     "Invoice",
     "Item",
@@ -155,5 +162,7 @@ __all__ = [
     "acknowledge_group",
     "decode",
     "encode",
+    "envelope_note",
+    "read_header",
     "read_interchange",
 ]

@@ -509,6 +509,24 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def read_header(data: bytes) -> InterchangeHeader:
+    """Only the ISA: whom an interchange is from, its control number, date and time (what a TA1
+    answering it repeats), even when the rest of it cannot be read."""
+    text = data.decode(ENCODING).lstrip("\ufeff\xef\xbb\xbf\r\n\t ")
+    return _read_header(split_isa(text)[1])
+
+
+def envelope_note(error: InterchangeError) -> Ta1Note:
+    """The TA105 note code of an envelope that could not be read past its ISA."""
+    if error.segment == "IEA" and error.element == 1:
+        return Ta1Note.GROUP_COUNT_INVALID
+    if error.segment == "IEA" and error.element == 2:
+        return Ta1Note.CONTROL_NUMBER_MISMATCH
+    if error.segment == "IEA" or "cut" in error.message:
+        return Ta1Note.END_OF_FILE_PREMATURE
+    return Ta1Note.CONTENT_INVALID
+
+
 def read_interchange(data: bytes) -> InterchangeOutcome:
     with _collector_paused():
         text = data.decode(ENCODING).lstrip("\ufeff\xef\xbb\xbf\r\n\t ")
