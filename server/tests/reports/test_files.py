@@ -79,28 +79,6 @@ async def test_xlsx_dates_are_dates(golden: Golden, tmp_path: Path) -> None:
     assert sheet.cell(row=2, column=6).number_format == "yyyy-mm-dd"
 
 
-async def test_xlsx_text_stays_text_and_times_are_utc(tmp_path: Path) -> None:
-    """The sheet is written as SpreadsheetML by hand: what XML cannot carry is dropped, a leading
-    '=' is never a formula, spaces are kept, aware times land in UTC, a NaN is an empty cell."""
-    columns = [Column("Note"), Column("When", Kind.DATETIME), Column("Share", Kind.PERCENT)]
-    paris = dt.timezone(dt.timedelta(hours=2))
-    rows = [
-        ("=SUM(A1:A9)", dt.datetime(2026, 6, 30, 14, 30, tzinfo=paris), Decimal("12.5")),
-        ("  bell\x07 & <tag>  ", dt.datetime(2026, 1, 2, 3, 4), float("nan")),
-    ]
-    target = tmp_path / "t.xlsx"
-    assert await render(Report("t", "Tricky", [], columns, rows_of(rows)), Format.XLSX, HEADER, target) == 2
-    sheet = openpyxl.load_workbook(target)["t"]
-    assert sheet.cell(row=2, column=1).value == "=SUM(A1:A9)"
-    assert sheet.cell(row=2, column=1).data_type == "s"
-    assert sheet.cell(row=2, column=2).value == dt.datetime(2026, 6, 30, 12, 30)
-    assert sheet.cell(row=2, column=2).number_format == "yyyy-mm-dd hh:mm"
-    assert sheet.cell(row=2, column=3).value == 12.5
-    assert sheet.cell(row=3, column=1).value == "  bell & <tag>  "
-    assert sheet.cell(row=3, column=3).value is None
-    assert sheet.freeze_panes == "A2"
-
-
 async def test_pdf_has_the_front_matter_totals_and_escaped_text(golden: Golden, tmp_path: Path) -> None:
     target = tmp_path / "r.pdf"
     await render(await _valuation(golden), Format.PDF, HEADER, target)
